@@ -1,0 +1,1 @@
+"""Adapters: chat platforms, agents, git, scheduler. They translate and never decide."""

@@ -1,0 +1,1 @@
+"""The domain: the Hotfix aggregate, its transition table, approvals, policy, triage and values."""

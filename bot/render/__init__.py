@@ -1,0 +1,1 @@
+"""Rendering: platform-neutral cards, diff excerpts and redaction. Pure functions, standard library only."""

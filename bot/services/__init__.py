@@ -1,0 +1,1 @@
+"""Services: the message bus, command handlers, run orchestration and timers."""
