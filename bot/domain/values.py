@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 __all__ = [
+    "TERMINAL_STATES",
     "AgentKind",
     "ApprovalKind",
     "ApprovalState",
@@ -15,7 +16,6 @@ __all__ = [
     "Mode",
     "Priority",
     "State",
-    "TERMINAL_STATES",
     "format_hotfix_id",
     "parse_hotfix_id",
 ]

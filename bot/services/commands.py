@@ -13,8 +13,8 @@ from bot.domain.values import AgentKind, ConversationRef, MessageRef, Mode, Prio
 
 __all__ = [
     "AcceptHotfix",
+    "ApproveHotfix",
     "Attachment",
-    "Reply",
     "ButtonAction",
     "Command",
     "DenyAction",
@@ -23,6 +23,7 @@ __all__ = [
     "Help",
     "PressButton",
     "RejectHotfix",
+    "Reply",
     "ResetHotfix",
     "ReviseHotfix",
     "ShowDiff",
@@ -31,7 +32,6 @@ __all__ = [
     "ShowStatus",
     "StopHotfix",
     "UnfreezeQueue",
-    "ApproveHotfix",
     "UsageError",
 ]
 
