@@ -181,6 +181,8 @@ class Reply:
     ``text`` is plain (adapters escape it) and names the hotfix id and repo where there is one.
     ``ok`` False means refused or bad input (Telegram: the callback answer; Slack: an ephemeral message).
     ``private`` True: only the sender needs it (Slack ephemeral, Telegram reply in the same chat).
+    ``prompt`` set: ask the sender for free text with this prompt (Slack: a modal; Telegram: a reply to a
+    ForceReply message naming the hotfix id) and send the answer as ``ReviseHotfix(hotfix_id, feedback)``.
     """
 
     text: str
@@ -188,3 +190,4 @@ class Reply:
     private: bool = True
     hotfix_id: int | None = None
     attachment: Attachment | None = None
+    prompt: str | None = None
