@@ -1,0 +1,117 @@
+"""The change in a hotfix worktree: its exact diff, committing exactly that diff, pushing the branch.
+Only the worktree's own index is used. Blocking; run inside ``asyncio.to_thread``."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from adapters.git.base import remote_of
+from adapters.git.cli import NETWORK_TIMEOUT_S, GitCli, one_line_reason
+from adapters.git.diffparse import diff_sha256, parse_unified_diff
+from adapters.git.errors import DiffChangedError, NotARepositoryError, NothingToCommitError, PushError
+from adapters.git.names import check_branch, check_sha
+from bot.domain.diff import Diff
+
+__all__ = ["DEFAULT_IDENTITY", "Snapshot", "commit_exact", "diff_worktree", "push_branch", "snapshot"]
+
+DEFAULT_IDENTITY = ("hotfix-bot", "hotfix-bot@localhost")
+# Every option that shapes the text is fixed here, so the same tree always gives the same bytes.
+_DIFF_OPTIONS = (
+    "--no-color", "--no-ext-diff", "--no-textconv", "--full-index", "--find-renames",
+    "--src-prefix=a/", "--dst-prefix=b/", "--unified=3", "--inter-hunk-context=0", "--no-relative",
+    "--diff-algorithm=myers", "--indent-heuristic", "--ignore-submodules=none",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Snapshot:
+    tree: str  # the tree object holding everything in the worktree (what a commit would contain)
+    text: str  # the unified diff base_sha -> tree
+
+    @property
+    def sha256(self) -> str:
+        return diff_sha256(self.text)
+
+
+def worktree_cli(worktree: str) -> GitCli:
+    """A GitCli for a linked hotfix worktree; refuses a main checkout, whose index must never be touched."""
+    cli = GitCli(worktree)
+    status, out, _ = cli.run_status("rev-parse", "--path-format=absolute", "--git-dir", "--git-common-dir")
+    dirs = out.decode("utf-8", errors="replace").split("\n")
+    if status != 0 or len(dirs) < 2 or os.path.realpath(dirs[0]) == os.path.realpath(dirs[1]):
+        raise NotARepositoryError("not a hotfix worktree")
+    return cli
+
+
+def snapshot(cli: GitCli, base_sha: str) -> Snapshot:
+    """Stage everything in the worktree (new, deleted, renamed; .gitignore respected) in its own index,
+    write that index as a tree, and diff base_sha against the tree."""
+    check_sha(base_sha)
+    cli.run("add", "--all", what="git add")
+    tree = cli.run("write-tree", what="git write-tree")
+    text = cli.run("diff", *_DIFF_OPTIONS, base_sha, tree, "--", strip=False, what="git diff")
+    return Snapshot(tree=tree, text=text)
+
+
+def diff_worktree(*, worktree: str, base_sha: str) -> Diff:
+    return parse_unified_diff(snapshot(worktree_cli(worktree), base_sha).text)
+
+
+def commit_exact(*, worktree: str, expected_sha256: str, base_sha: str, message: str) -> str:
+    """Commit the tree whose diff hashes to ``expected_sha256`` on top of the worktree's HEAD; refuse (and
+    commit nothing) when the diff changed. Hooks do not run, so the commit holds exactly that tree."""
+    cli = worktree_cli(worktree)
+    snap = snapshot(cli, base_sha)
+    if snap.sha256 != expected_sha256:
+        raise DiffChangedError(expected_sha256=expected_sha256, actual_sha256=snap.sha256)
+    if not snap.text:
+        raise NothingToCommitError("there is nothing to commit: the diff is empty")
+    head = cli.run("rev-parse", "--verify", "HEAD^{commit}", what="git rev-parse")
+    message = message.replace("\0", "").strip() or "hotfix"
+    commit = cli.run("commit-tree", snap.tree, "-p", head, "-m", message, env=_identity(cli), what="git commit")
+    cli.run("update-ref", "-m", "hotfix-bot: commit approved diff", "HEAD", commit, head, what="git update-ref")
+    return commit
+
+
+def _identity(cli: GitCli) -> dict[str, str]:
+    """Author and committer: the repository's own user.name/user.email if it sets them, else hotfix-bot.
+    Global and system git config are deliberately not consulted."""
+    name = _local_config(cli, "user.name") or DEFAULT_IDENTITY[0]
+    email = _local_config(cli, "user.email") or DEFAULT_IDENTITY[1]
+    return {
+        "GIT_AUTHOR_NAME": name,
+        "GIT_AUTHOR_EMAIL": email,
+        "GIT_COMMITTER_NAME": name,
+        "GIT_COMMITTER_EMAIL": email,
+    }
+
+
+def _local_config(cli: GitCli, key: str) -> str | None:
+    status, out, _ = cli.run_status("config", "--local", "--get", key)
+    value = out.decode("utf-8", errors="replace").strip()
+    return value if status == 0 and value else None
+
+
+def push_branch(*, worktree: str, branch: str) -> None:
+    """``git push <remote> refs/heads/<b>:refs/heads/<b>``: never forced, no tags."""
+    cli = GitCli(worktree)
+    check_branch(cli, branch)
+    remote = remote_of(cli)
+    if remote is None:
+        raise PushError("push failed: the repository has no remote")
+    refspec = f"refs/heads/{branch}:refs/heads/{branch}"
+    status, _, err = cli.run_status(
+        "push", "--quiet", "--no-follow-tags", "--no-signed", remote, refspec, timeout=NETWORK_TIMEOUT_S
+    )
+    if status != 0:
+        raise PushError(_push_failure(remote, err))
+
+
+def _push_failure(remote: str, stderr: str) -> str:
+    lowered = stderr.lower()
+    if "[rejected]" in lowered or "non-fast-forward" in lowered or "fetch first" in lowered:
+        return f"push to {remote} rejected: the remote branch has commits this one lacks (never forced)"
+    if any(word in lowered for word in ("authentication", "permission denied", "could not read username")):
+        return f"push to {remote} failed: authentication was refused"
+    return f"push to {remote} failed: {one_line_reason(stderr)}"

@@ -1,0 +1,109 @@
+"""GitWorkspace: the Workspace port on real git (gitpython running the git binary).
+
+Every blocking call runs in ``asyncio.to_thread``. Operations on one repository's refs and worktree list
+(create, remove, fetches) are serialised per repository so two hotfixes never race on git's lock files.
+Errors are ``adapters.git.errors.WorkspaceError`` subclasses with one-line, person-safe messages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+from collections.abc import Callable, Iterable
+from typing import TypeVar
+
+from adapters.git import base, change
+from adapters.git import worktree as worktrees
+from adapters.git.cli import GitCli
+from adapters.git.worktree import GitWorktreeInfo
+from bot.domain.diff import Diff
+
+__all__ = ["GitWorkspace"]
+
+T = TypeVar("T")
+
+
+class GitWorkspace:
+    def __init__(self) -> None:
+        self._locks: dict[str, threading.Lock] = {}
+        self._locks_guard = threading.Lock()
+
+    async def create(
+        self, *, repo_path: str, base_branch: str, number: int, slug: str, root: str
+    ) -> GitWorktreeInfo:
+        """A worktree at ``<root>/HF-<number>`` on the new branch ``hotfix/<number>-<slug>``, started from the
+        freshest base (fetched first when there is a remote; offline falls back to the local base and says so
+        in ``fetch_error``)."""
+        return await self._locked(
+            repo_path,
+            lambda: worktrees.create_worktree(
+                repo_path=repo_path, base_branch=base_branch, number=number, slug=slug, root=root
+            ),
+        )
+
+    async def diff(self, *, worktree: str, base_sha: str) -> Diff:
+        return await asyncio.to_thread(change.diff_worktree, worktree=worktree, base_sha=base_sha)
+
+    async def commit(self, *, worktree: str, expected_sha256: str, base_sha: str, message: str) -> str:
+        return await asyncio.to_thread(
+            change.commit_exact,
+            worktree=worktree,
+            expected_sha256=expected_sha256,
+            base_sha=base_sha,
+            message=message,
+        )
+
+    async def push(self, *, worktree: str, branch: str) -> None:
+        await asyncio.to_thread(change.push_branch, worktree=worktree, branch=branch)
+
+    async def remove(self, *, repo_path: str, worktree: str, branch: str) -> None:
+        await self._locked(
+            repo_path,
+            lambda: worktrees.remove_worktree(repo_path=repo_path, worktree=worktree, branch=branch),
+        )
+
+    async def read_base_file(self, *, repo_path: str, base_branch: str, path: str) -> str | None:
+        """The file at the freshest known tip of the base branch (local or remote-tracking; no fetch)."""
+
+        def read() -> str | None:
+            cli = GitCli(repo_path)
+            tip = base.base_tip(cli, base_branch, fetch=False)
+            return base.read_file_at(cli, tip.sha, path)
+
+        return await asyncio.to_thread(read)
+
+    async def list_worktrees(self, *, repo_path: str) -> list[str]:
+        return await asyncio.to_thread(worktrees.list_worktrees, repo_path=repo_path)
+
+    async def find_orphans(self, *, repo_path: str, root: str, known: Iterable[str]) -> list[str]:
+        """Worktree directories under ``root`` that no live hotfix owns (``known``: paths or ``HF-<n>``)."""
+        known = frozenset(known)
+        return await asyncio.to_thread(worktrees.find_orphans, repo_path=repo_path, root=root, known=known)
+
+    async def list_base_files(
+        self, *, repo_path: str, base_branch: str, folder: str, pattern: str
+    ) -> dict[str, str]:
+        """``{path: text}`` of the files in ``folder`` matching ``pattern`` at the base tip, after fetching
+        when there is a remote (e.g. folder ``tasks/hotfix``, pattern ``HOTFIX-*.md``)."""
+
+        def read() -> dict[str, str]:
+            cli = GitCli(repo_path)
+            tip = base.base_tip(cli, base_branch, fetch=True)
+            return base.list_files_at(cli, tip.sha, folder, pattern)
+
+        return await self._locked(repo_path, read)
+
+    async def _locked(self, repo_path: str, work: Callable[[], T]) -> T:
+        lock = self._lock_for(repo_path)
+
+        def run() -> T:
+            with lock:
+                return work()
+
+        return await asyncio.to_thread(run)
+
+    def _lock_for(self, repo_path: str) -> threading.Lock:
+        key = os.path.realpath(repo_path)
+        with self._locks_guard:
+            return self._locks.setdefault(key, threading.Lock())
