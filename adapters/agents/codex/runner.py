@@ -5,9 +5,9 @@ Wire: ``codex app-server --listen stdio://`` (see ``client.py``). Per run: ``ini
 ``sandbox: "workspace-write"``, ``approvalPolicy: "untrusted"`` and the hotfix instructions as
 ``developerInstructions``; then ``turn/start``.
 
-Approval policy, as observed on codex 0.163: ``"untrusted"`` asks for every command that is not on codex's
-known-safe list (``ls``, ``cat``, ``rg``… run without asking, and are reported as events) and for every patch,
-also inside the workspace. ``"on-request"`` asks only for sandbox escalations, so the bot would never see
+Approval policy, as observed on codex 0.163 (tests in tests/contract/agents/codex): ``"untrusted"`` asks for
+every command (even ``ls`` and ``cat``) and every patch, also inside the workspace, so the core's policy sees
+each action. ``"on-request"`` asks only for sandbox escalations, so the bot would never see
 in-workspace commands or edits. ``"untrusted"`` is retired in ``config.toml`` but still accepted per thread in
 0.163; if a future codex refuses it, the run fails with that reason; it never quietly runs with less asking.
 """

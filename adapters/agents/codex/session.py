@@ -37,7 +37,7 @@ from bot.ports import AgentEventSink
 
 __all__ = ["CodexSession", "RunFailed", "SessionSettings", "describe_idle", "one_line", "with_resolved_paths"]
 
-APPROVAL_POLICY = "untrusted"  # asks for every non-known-safe command and every patch (see runner.py)
+APPROVAL_POLICY = "untrusted"  # asks for every command and every patch on 0.163 (see runner.py)
 SANDBOX = "workspace-write"
 _APPROVALS = frozenset({COMMAND_APPROVAL, FILE_CHANGE_APPROVAL, LEGACY_COMMAND_APPROVAL, LEGACY_PATCH_APPROVAL})
 _PERMISSIONS = "item/permissions/requestApproval"
