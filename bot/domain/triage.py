@@ -72,8 +72,11 @@ _CLEANUPS = (
         r"\bclean(?:ing)?[ -]?ups?\b(?!\s+(?:jobs?|tasks?|cron|scripts?|workers?|routines?|process|service))|"
         r"\btidy(?:ing)?(?: up)?\b|\bdead code\b|\bremov\w* unused\b|\bunused (?:imports?|code|variables?)\b",
     ),
-    _rule("renames", rf"\brenam(?:e|ing)\s+(?:the\s+|all\s+|our\s+|this\s+)?(?:\S+\s+){{0,2}}?{_CODE_THINGS}\b|"
-          r"\brenam(?:e|ing)\s+[\w.]+\s+to\s+[\w.]+"),
+    _rule(
+        "renames",
+        rf"\brenam(?:e|ing)\s+(?:the\s+|all\s+|our\s+|this\s+)?(?:\S+\s+){{0,2}}?{_CODE_THINGS}\b|"
+        r"\brenam(?:e|ing)\s+[\w.]+\s+to\s+[\w.]+",
+    ),
     _rule(
         "formatting and style changes",
         r"\breformat\w*|\b(?:code|source) (?:formatting|style)\b|\bformat(?:ting)? (?:the |our )?code\w*|"
@@ -253,17 +256,13 @@ def _first_match(rules: tuple[_Rule, ...], text: str) -> tuple[str, str] | None:
 
 
 def _names_a_cause(text: str, start: int, end: int) -> bool:
-    before = [word.strip(".,;:!?()\"") for word in text[:start].split()[-3:]]
+    before = [word.strip('.,;:!?()"') for word in text[:start].split()[-3:]]
     return any(word in _CAUSE_BEFORE for word in before) or bool(_CAUSE_AFTER.match(text[end:].lstrip(" ,")))
 
 
 def _symptoms(text: str) -> list[tuple[str, str, tuple[int, int]]]:
     """Every symptom found: (label, matched words, span)."""
-    return [
-        (rule.label, match.group(), match.span())
-        for rule in _SYMPTOMS
-        for match in rule.pattern.finditer(text)
-    ]
+    return [(rule.label, match.group(), match.span()) for rule in _SYMPTOMS for match in rule.pattern.finditer(text)]
 
 
 def _reject_cleanup(found: tuple[str, str], has_symptom: bool) -> TriageResult:

@@ -82,9 +82,7 @@ HELP = "\n".join(
 
 # Dropped outright: C0/C1 controls except tab and line breaks, zero-width space/word joiner, BOM,
 # bidi embeddings/overrides/isolates, and lone surrogates (they cannot be encoded for any platform).
-_DROPPED = re.compile(
-    "[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\u200b\u2060\ufeff\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
-)
+_DROPPED = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\u200b\u2060\ufeff\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 _LINE_BREAKS = re.compile("\r\n|[\r\x0b\x0c\x85\u2028\u2029]")
 _COMMAND_PREFIX = re.compile(r"\A\s*/hotfix(?:@[A-Za-z0-9_]*)?(?=\s|\Z)", re.IGNORECASE)
 _WORD = re.compile(r"\S+")
