@@ -6,7 +6,7 @@ conformance suite that both pass.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
@@ -17,6 +17,10 @@ from bot.domain.tool import ToolRequest
 from bot.domain.values import ConversationRef, MessageRef
 
 if TYPE_CHECKING:
+    from bot.domain.audit import DomainEvent
+    from bot.domain.hotfix import Hotfix
+    from bot.domain.queue import Freeze
+    from bot.domain.values import State
     from bot.render.card import Card
     from bot.services.commands import Command, Reply
 
@@ -25,8 +29,11 @@ __all__ = [
     "AgentRunner",
     "Clock",
     "CommandSink",
+    "FreezeRepository",
+    "HotfixRepository",
     "Notifier",
     "Scheduler",
+    "UnitOfWork",
     "VerificationResult",
     "Verifier",
     "Workspace",
@@ -145,3 +152,46 @@ class CommandSink(Protocol):
     """What chat adapters hand commands to (the message bus). Returns the reply for the sender."""
 
     async def handle(self, command: Command) -> Reply: ...
+
+
+class HotfixRepository(Protocol):
+    """Hotfix aggregates (with their approvals and audit trail). Saved on ``UnitOfWork.commit``."""
+
+    def add(self, hotfix: Hotfix) -> None: ...
+
+    def get(self, number: int) -> Hotfix | None: ...
+
+    def by_token(self, token: str) -> Hotfix | None:
+        """The hotfix owning a button token: its card token or one of its approval ids."""
+        ...
+
+    def list(self, *, states: Collection[State] | None = None, repo: str | None = None) -> list[Hotfix]: ...
+
+    def next_number(self) -> int: ...
+
+
+class FreezeRepository(Protocol):
+    def all(self) -> dict[str, Freeze]: ...
+
+    def put(self, freeze: Freeze) -> None: ...
+
+    def remove(self, scope: str) -> bool: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction. ``commit`` persists every hotfix loaded or added through it, checking its version
+    (optimistic concurrency: a stale writer gets ``bot.domain.errors.ConcurrencyError`` and nothing is saved).
+    Leaving the block without ``commit`` rolls back."""
+
+    hotfixes: HotfixRepository
+    freezes: FreezeRepository
+
+    def __enter__(self) -> UnitOfWork: ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
+    def commit(self) -> None: ...
+
+    def rollback(self) -> None: ...
+
+    def collect_new_events(self) -> list[DomainEvent]: ...

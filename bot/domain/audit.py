@@ -18,6 +18,7 @@ __all__ = [
     "DomainEvent",
     "HotfixChanged",
     "HotfixFiled",
+    "ReviewReady",
     "StateChanged",
 ]
 
@@ -59,3 +60,8 @@ class ApprovalRequested(DomainEvent):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ApprovalDecided(DomainEvent):
     approval_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReviewReady(DomainEvent):
+    """A (new) review is ready: post its card; an older review card of the hotfix is superseded."""

@@ -13,6 +13,7 @@ from bot.domain.audit import (
     DomainEvent,
     HotfixChanged,
     HotfixFiled,
+    ReviewReady,
     StateChanged,
 )
 from bot.domain.errors import Conflict, NotFound
@@ -80,7 +81,8 @@ class Hotfix:
     failure_reason: str = ""
     diff: DiffSummary | None = None
     verification: Verification | None = None
-    card: MessageRef | None = None
+    card: MessageRef | None = None  # the status card
+    review_message: MessageRef | None = None  # the latest review card
     card_token: str = field(default_factory=new_token)
     lane: str = "chat"
     lane_path: str | None = None
@@ -161,11 +163,13 @@ class Hotfix:
         self.branch, self.worktree, self.base_sha, self.base_note = branch, worktree, base_sha, base_note
         self.started_at = self.started_at or at
         self.last_action = "agent starting"
+        self.next_prompt = None
         self._move(State.RUNNING, at=at, actor="bot", detail=f"{self.agent.value} on {branch}")
 
     def resume_turn(self, *, at: datetime) -> None:
         """A queued follow-up turn (revise, patch after plan, resume) starts in the existing worktree."""
         self.last_action = "agent continuing"
+        self.next_prompt = None
         self._move(State.RUNNING, at=at, actor="bot", detail="next agent turn")
 
     def progress(self, *, at: datetime, action: str | None = None, files: tuple[str, ...] = (),
@@ -216,13 +220,27 @@ class Hotfix:
 
     def enter_review(self, *, at: datetime, report: str, diff: DiffSummary | None,
                      verification: Verification | None, approval_kind: ApprovalKind | None) -> None:
-        self.report, self.diff, self.verification = report, diff, verification
+        self.report = report
         self.last_action = "waiting for review"
         self._move(State.REVIEW, at=at, actor="bot")
-        if approval_kind is not None and diff is not None:
+        self._review(at=at, diff=diff, verification=verification, approval_kind=approval_kind)
+
+    def refresh_review(self, *, at: datetime, diff: DiffSummary | None, verification: Verification | None,
+                       approval_kind: ApprovalKind | None) -> None:
+        """The diff changed after the review card was posted: supersede it with a new review."""
+        if self.state is not State.REVIEW:
+            raise Conflict(f"{self.label} is {self.state.value}, not in review")
+        self.cancel_pending(at=at, actor="bot", note="superseded: the diff changed")
+        self._review(at=at, diff=diff, verification=verification, approval_kind=approval_kind)
+
+    def _review(self, *, at: datetime, diff: DiffSummary | None, verification: Verification | None,
+                approval_kind: ApprovalKind | None) -> None:
+        self.diff, self.verification = diff, verification
+        if approval_kind is not None and diff is not None and diff.files:
             reasons = diff.findings or ("ship the reviewed diff",)
             self.request_approval(at=at, kind=approval_kind, subject=diff.sha256, digest=diff.sha256,
                                   reasons=reasons)
+        self.events.append(ReviewReady(number=self.number))
 
     def ship(self, *, at: datetime, actor: str, detail: str) -> None:
         self._move(State.SHIPPED, at=at, actor=actor, detail=detail)

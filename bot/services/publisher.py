@@ -1,0 +1,174 @@
+"""Cards follow committed state: the event handler that posts and edits every card a person sees."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from bot.domain.audit import (
+    ApprovalDecided,
+    ApprovalRequested,
+    DomainEvent,
+    HotfixChanged,
+    HotfixFiled,
+    ReviewReady,
+    StateChanged,
+)
+from bot.domain.hotfix import Hotfix
+from bot.domain.noise import queue_noise
+from bot.domain.queue import frozen_reason, queue_position
+from bot.domain.values import ApprovalKind, ConversationRef, Priority, State
+from bot.ports import Notifier
+from bot.render.card import Card
+from bot.render.cards import CardContext, approval_card, review_card, status_card
+from bot.render.excerpt import diffstat, excerpt_diff
+from bot.services.bus import MessageBus
+
+__all__ = ["CardPublisher", "card_context", "status_card_for"]
+
+log = logging.getLogger(__name__)
+RUNTIME_KINDS = (ApprovalKind.COMMAND, ApprovalKind.ESCALATION, ApprovalKind.SCOPE)
+
+
+def card_context(bus: MessageBus, hotfix: Hotfix) -> CardContext:
+    people = bus.deps.config.people
+    with bus.deps.uow() as uow:
+        queued = uow.hotfixes.list(states=[State.QUEUED]) if hotfix.state is State.QUEUED else []
+        freeze = frozen_reason(uow.freezes.all(), hotfix.repo)
+    return CardContext(
+        now=bus.deps.clock.now(),
+        queue_position=queue_position(hotfix, queued) if queued else None,
+        frozen=freeze.reason if freeze else None,
+        approvers=people.who_may_approve(ApprovalKind.COMMAND, requester=hotfix.requester),
+        escalation=people.who_may_approve(ApprovalKind.ESCALATION, requester=hotfix.requester),
+        triage_owner=people.triage_owner,
+    )
+
+
+def status_card_for(bus: MessageBus, hotfix: Hotfix) -> Card:
+    return status_card(hotfix, card_context(bus, hotfix))
+
+
+class CardPublisher:
+    """Subscribed to the bus; renders from the freshly committed hotfix, never from the event's payload."""
+
+    def __init__(self, bus: MessageBus, notifier: Notifier) -> None:
+        self.bus = bus
+        self.notifier = notifier
+        self._noise_sent: tuple[str, ...] = ()
+
+    async def __call__(self, event: DomainEvent) -> None:
+        hotfix = self.bus.read(event.number)
+        match event:
+            case HotfixFiled():
+                await self._post_status(hotfix)
+                await self._warn_triage(hotfix)
+            case StateChanged() | HotfixChanged():
+                await self.refresh_status(hotfix)
+                if isinstance(event, StateChanged) and event.old is State.QUEUED:
+                    await self._refresh_queue()
+                if isinstance(event, StateChanged) and hotfix.is_terminal and hotfix.review_message:
+                    await self._edit_review(hotfix)
+            case ApprovalRequested() if hotfix.approval(event.approval_id).kind in RUNTIME_KINDS:
+                await self._post_approval(hotfix, event.approval_id)
+            case ApprovalDecided():
+                await self._approval_decided(hotfix, event.approval_id)
+            case ReviewReady():
+                await self._post_review(hotfix)
+
+    async def _post_status(self, hotfix: Hotfix) -> None:
+        ref = await self.notifier.post(hotfix.conversation, status_card_for(self.bus, hotfix), thread=None)
+        await self.bus.mutate(hotfix.number, lambda h, _u: setattr(h, "card", ref))
+
+    async def refresh_status(self, hotfix: Hotfix) -> None:
+        if hotfix.card is None:
+            await self._post_status(hotfix)
+        else:
+            await self.notifier.edit(hotfix.card, status_card_for(self.bus, hotfix))
+
+    async def _refresh_queue(self) -> None:
+        with self.bus.deps.uow() as uow:
+            queued = uow.hotfixes.list(states=[State.QUEUED])
+        for h in queued:
+            if h.card is not None:
+                await self.notifier.edit(h.card, status_card_for(self.bus, h))
+
+    async def _post_approval(self, hotfix: Hotfix, approval_id: str) -> None:
+        approval = hotfix.approval(approval_id)
+        card = approval_card(hotfix, approval, card_context(self.bus, hotfix))
+        ref = await self.notifier.post(hotfix.conversation, card, thread=hotfix.card)
+
+        def remember(h: Hotfix, _u: object) -> None:
+            h.approval(approval_id).message = ref
+
+        await self.bus.mutate(hotfix.number, remember)
+
+    async def _approval_decided(self, hotfix: Hotfix, approval_id: str) -> None:
+        approval = hotfix.approval(approval_id)
+        if approval.kind in RUNTIME_KINDS and approval.message is not None:
+            await self.notifier.edit(approval.message, approval_card(hotfix, approval,
+                                                                     card_context(self.bus, hotfix)))
+        elif hotfix.review_message is not None:
+            await self._edit_review(hotfix)
+
+    async def _post_review(self, hotfix: Hotfix) -> None:
+        excerpt, stat = await self._excerpt(hotfix)
+        card = review_card(hotfix, card_context(self.bus, hotfix), excerpt=excerpt, stat=stat)
+        old = hotfix.review_message
+        ref = await self.notifier.post(hotfix.conversation, card, thread=hotfix.card)
+        await self.bus.mutate(hotfix.number, lambda h, _u: setattr(h, "review_message", ref))
+        if old is not None:
+            superseded = Card(key=f"review-old:{hotfix.number}", kind="review", title=f"{hotfix.hid} · review",
+                              hotfix_id=hotfix.number, decided="Superseded by a newer review")
+            await self.notifier.edit(old, superseded)
+
+    async def _edit_review(self, hotfix: Hotfix) -> None:
+        assert hotfix.review_message is not None
+        excerpt, stat = await self._excerpt(hotfix)
+        card = review_card(hotfix, card_context(self.bus, hotfix), excerpt=excerpt, stat=stat)
+        await self.notifier.edit(hotfix.review_message, card)
+
+    async def _excerpt(self, hotfix: Hotfix) -> tuple[str, str]:
+        if hotfix.diff is None or not hotfix.diff.files or not hotfix.worktree or not hotfix.base_sha:
+            return "", "no changes"
+        try:
+            diff = await self.bus.deps.workspace.diff(worktree=hotfix.worktree, base_sha=hotfix.base_sha)
+        except Exception:
+            log.warning("could not re-read the diff of %s", hotfix.hid)
+            return "", f"{hotfix.diff.files} files, +{hotfix.diff.added} −{hotfix.diff.removed}"
+        if diff.sha256 != hotfix.diff.sha256:
+            return "(the diff changed since review; press Approve to see the new one)", diffstat(diff)
+        return excerpt_diff(diff), diffstat(diff)
+
+    async def _warn_triage(self, hotfix: Hotfix) -> None:
+        people = self.bus.deps.config.people
+        if not people.triage_owner:
+            return
+        owner = ConversationRef.parse(people.triage_owner)
+        if hotfix.state is State.TRIAGE:
+            await self._safe_reply(owner, f"{hotfix.label} is held for triage: {hotfix.triage_reason} — "
+                                          f"accept {hotfix.number} or reject {hotfix.number} <reason>")
+        warnings = self._noise()
+        if warnings and warnings != self._noise_sent:
+            self._noise_sent = warnings
+            await self._safe_reply(owner, "Hotfix queue noise: " + "; ".join(warnings))
+
+    def _noise(self) -> tuple[str, ...]:
+        now = self.bus.deps.clock.now()
+        with self.bus.deps.uow() as uow:
+            hotfixes = uow.hotfixes.list()
+        open_ones = [h for h in hotfixes if not h.is_terminal]
+        touches: dict[str, int] = {}
+        for h in hotfixes:
+            if now - h.created_at <= timedelta(days=7):
+                for path in set(h.files_touched) | set(h.diff.paths if h.diff else ()):
+                    touches[path] = touches.get(path, 0) + 1
+        return queue_noise(open_p0=sum(1 for h in open_ones if h.priority is Priority.P0),
+                           queue_length=sum(1 for h in open_ones if h.state is State.QUEUED),
+                           file_touches=touches)
+
+    async def _safe_reply(self, conversation: ConversationRef, text: str) -> None:
+        try:
+            await self.notifier.reply(conversation, text)
+        except Exception:
+            log.warning("could not notify %s", conversation.platform)

@@ -1,0 +1,136 @@
+"""The core's side of a running agent: progress into the hotfix, every tool request through the policy and,
+when the policy asks for a human, through an approval that waits for as long as it takes."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from typing import TYPE_CHECKING
+
+from bot.domain.agent import AgentEvent, AgentRunSpec, Permission, PermissionBehavior
+from bot.domain.hotfix import Hotfix
+from bot.domain.lifecycle import ACTIVE_STATES
+from bot.domain.policy import Policy, budget_breaches, classify
+from bot.domain.tool import ToolRequest, Verdict
+from bot.domain.values import ApprovalKind
+from bot.ports import UnitOfWork
+from bot.render.redact import redact
+from bot.render.text import one_line
+
+if TYPE_CHECKING:
+    from bot.services.runs import RunManager
+
+__all__ = ["RunSink"]
+
+ALLOW = Permission(behavior=PermissionBehavior.ALLOW)
+STOP = Permission(behavior=PermissionBehavior.STOP, message="The hotfix was stopped.")
+
+
+class RunSink:
+    """Implements ``bot.ports.AgentEventSink`` for one agent turn of one hotfix."""
+
+    def __init__(self, manager: RunManager, number: int, spec: AgentRunSpec, policy: Policy) -> None:
+        self.manager = manager
+        self.bus = manager.bus
+        self.number = number
+        self.spec = spec
+        self.policy = policy
+        self._accepted_breaches: set[str] = set()
+        self._scope_gate: asyncio.Future[Permission] | None = None
+
+    # ----- progress
+    async def on_event(self, event: AgentEvent) -> None:
+        action = _describe(event)
+        now = self.bus.deps.clock.now()
+
+        def change(h: Hotfix, _uow: UnitOfWork) -> Hotfix:
+            if h.state in ACTIVE_STATES:
+                h.progress(at=now, action=action, files=event.paths if event.kind == "files_changed" else (),
+                           cost_usd=event.cost_usd, session_id=event.session_id)
+            return h
+
+        hotfix = await self.bus.mutate(self.number, change)
+        if event.kind in ("files_changed", "cost") and hotfix.state in ACTIVE_STATES:
+            await self._watch_scope(hotfix)
+
+    async def _watch_scope(self, hotfix: Hotfix) -> None:
+        if self._scope_gate is not None and not self._scope_gate.done():
+            return
+        changed = 0
+        if hotfix.worktree and hotfix.base_sha:
+            diff = await self.bus.deps.workspace.diff(worktree=hotfix.worktree, base_sha=hotfix.base_sha)
+            files, changed = len(diff.files), diff.added + diff.removed
+        else:
+            files = len(hotfix.files_touched)
+        start = hotfix.started_at or hotfix.created_at
+        minutes = (self.bus.deps.clock.now() - start).total_seconds() / 60
+        breaches = [b for b in budget_breaches(self.policy, files=files, changed_lines=changed, minutes=minutes,
+                                               cost_usd=hotfix.cost_usd) if _kind(b) not in self._accepted_breaches]
+        if not breaches:
+            return
+        subject = "; ".join(breaches)
+        approval = await self.bus.mutate(self.number, lambda h, _u: h.request_approval(
+            at=self.bus.deps.clock.now(), kind=ApprovalKind.SCOPE, subject=subject,
+            digest=hashlib.sha256(subject.encode()).hexdigest(), reasons=("budget from the repository policy",)))
+        self._accepted_breaches.update(_kind(b) for b in breaches)
+        self._scope_gate = self.manager.waiter(self.number, approval.id)
+
+    async def pass_scope_gate(self) -> bool:
+        """Wait for a pending scope approval; False when the answer was Stop."""
+        if self._scope_gate is None:
+            return True
+        answer = await self._scope_gate
+        return answer.behavior is not PermissionBehavior.STOP
+
+    # ----- permissions
+    async def request_permission(self, request: ToolRequest) -> Permission:
+        if not await self.pass_scope_gate():
+            return STOP
+        hotfix = self.bus.read(self.number)
+        if hotfix.state not in ACTIVE_STATES:
+            return STOP
+        decision = classify(self.policy, request, worktree=self.spec.worktree, mode=self.spec.mode)
+        subject = one_line(redact(request.subject), 300)
+        now = self.bus.deps.clock.now
+        if decision.verdict is Verdict.ALLOW:
+            await self.bus.mutate(self.number, lambda h, _u: h.progress(at=now(), action=f"ran: {subject}"))
+            return ALLOW
+        if decision.verdict is Verdict.DENY:
+            await self.bus.mutate(self.number, lambda h, _u: h.note(
+                at=now(), kind="refused", actor="policy", detail=f"{subject} ({decision.rule})"))
+            return Permission(behavior=PermissionBehavior.DENY,
+                              message=f"Refused by the hotfix policy ({decision.rule}). Do not retry this; "
+                                      "find a smaller way or stop and explain why.")
+        kind = ApprovalKind.ESCALATION if decision.verdict is Verdict.ESCALATE else ApprovalKind.COMMAND
+        approval = await self.bus.mutate(self.number, lambda h, _u: h.request_approval(
+            at=now(), kind=kind, subject=subject, digest=request.digest(),
+            reasons=(decision.rule, *decision.reasons)))
+        return await self.manager.waiter(self.number, approval.id)
+
+
+def _kind(breach: str) -> str:
+    """'scope grew: 7 files > 5' -> 'files' (one approval per budget kind)."""
+    for word in ("files", "lines", "minutes", "cost"):
+        if word in breach:
+            return word
+    return breach
+
+
+def _describe(event: AgentEvent) -> str | None:
+    text = one_line(redact(event.text), 140) if event.text else ""
+    match event.kind:
+        case "started":
+            return "agent started"
+        case "said":
+            return f"said: {text}" if text else None
+        case "tool_requested":
+            return f"wants {event.tool}: {text}" if text else f"wants {event.tool}"
+        case "tool_ran":
+            return f"ran {event.tool}" + (f": {text}" if text else "")
+        case "tool_failed":
+            return f"{event.tool} failed" + (f": {text}" if text else "")
+        case "files_changed":
+            return "edited " + ", ".join(event.paths[:3]) + (" …" if len(event.paths) > 3 else "")
+        case "finished":
+            return "agent finished"
+    return None
