@@ -86,7 +86,8 @@ _CLEANUPS = (
     _rule("tech debt", r"\btech(?:nical)?[- ]debt\b|\bcode quality\b|\bcode smells?\b"),
     _rule(
         "dependency upgrades",
-        r"\b(?:upgrad|bump|updat)\w*\s+(?:the\s+|our\s+|all\s+)?(?:deps|dependenc\w*|packages|librar\w*|"
+        r"\b(?:upgrad|bump|updat)\w*\s+(?:the\s+|our\s+|all\s+)?(?:npm\s+|pip\s+|python\s+|node\s+|js\s+|"
+        r"third[- ]party\s+|frontend\s+|backend\s+|outdated\s+|old\s+)?(?:deps|dependenc\w*|packages|librar\w*|"
         r"requirements|lock ?files?|node[_ ]modules|gems|crates)\b|"
         r"\b(?:upgrad|bump)\w*\s+[\w.@/-]+\s+(?:to|from)\s+v?\d|\bdependency (?:upgrade|bump|update)s?\b",
     ),
@@ -145,7 +146,12 @@ _SYMPTOMS = (
     ),
     _rule("crash", r"\bcrash\w*|\bpanic\w*|\bsegfault\w*|\bcore dump\w*|\boom\b|\bout of memory\b", exemptable=False),
     _rule("exception", r"\bexceptions?\b|\btraceback\b|\bstack ?trace\b|\b\w+(?:error|exception)\b", exemptable=False),
-    _rule("error", r"\berrors?\b|\berroring\b|\b(?:bugs?|buggy|glitch\w*)\b", exemptable=False),
+    _rule(
+        "error",
+        r"\berrors?\b(?![ -](?:handling|handlers?|reporting|tracking|logging))|\berroring\b|"
+        r"\b(?:bugs?|buggy|glitch\w*)\b",
+        exemptable=False,
+    ),
     _rule("timeout", r"\btime(?:s|d)?[ -]?outs?\b|\btiming out\b|\bdeadlock\w*", exemptable=False),
     _rule(
         "hang or slowness",
@@ -221,9 +227,9 @@ _CAUSE_BEFORE = frozenset(
     """after since from by during caused because recent last latest yesterday's today's new old no not
     can't cant cannot unable fail fails failing failed won't wont doesn't doesnt didn't didnt longer""".split()
 )
-_CAUSE_AFTER = re.compile(
-    r"^(?:\S+\s+){0,3}?(?:broke|broken|breaks|caused|causes|introduced|regress\w*|crash\w*|fail\w*|error\w*|"
-    r"stopped|(?:is|are|went) down|5\d\d)\b"
+_CAUSE_AFTER = re.compile(  # "the refactor broke login": the clean-up word names the cause, not the request
+    r"^(?:\S+\s+){0,3}?(?:broke|broken|breaks|caused|causes|introduced|regress\w*|crash(?:es|ed)|fail(?:s|ed)|"
+    r"stopped|(?:is|are|went) down)\b"
 )
 
 
