@@ -188,9 +188,7 @@ class Throttle:
                 except Exception as error:  # permanent: nothing more to do for this state
                     log.warning("dropped an undeliverable update (%s)", type(error).__name__)
 
-    async def _attempt(
-        self, lane: _Lane, operation: Operation[T], *, superseded: Callable[[], bool] | None
-    ) -> T:
+    async def _attempt(self, lane: _Lane, operation: Operation[T], *, superseded: Callable[[], bool] | None) -> T:
         """Call ``operation`` until it succeeds. ``superseded`` set: a coalesced call (retried without limit)."""
         failures = 0
         while True:

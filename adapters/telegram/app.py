@@ -85,9 +85,7 @@ class TelegramAdapter:
             raise ValueError("webhook mode needs a webhook secret of 1-256 characters A-Z a-z 0-9 _ -")
         self._application = build_application(token=token, base_url=base_url, read_timeout=read_timeout)
         self.notifier = TelegramNotifier(bot=self._application.bot, throttle=throttle)
-        TelegramHandlers(sink=sink, notifier=self.notifier, answer_within=answer_within).register(
-            self._application
-        )
+        TelegramHandlers(sink=sink, notifier=self.notifier, answer_within=answer_within).register(self._application)
         self._webhook_url = webhook_url
         self._webhook_secret = webhook_secret
         self._webhook_port = webhook_port

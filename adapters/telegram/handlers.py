@@ -111,9 +111,7 @@ class TelegramHandlers:
                 await self._notifier.reply(conversation, reply.text, thread=source)
             if reply.attachment is not None:
                 attachment = reply.attachment
-                await self._notifier.upload(
-                    conversation, attachment.filename, attachment.content, thread=source
-                )
+                await self._notifier.upload(conversation, attachment.filename, attachment.content, thread=source)
             if reply.prompt and reply.hotfix_id is not None:
                 await self._notifier.prompt(conversation, reply.prompt, hotfix_id=reply.hotfix_id, thread=source)
         except Exception as error:

@@ -101,9 +101,7 @@ class TelegramNotifier:
     def throttle(self) -> Throttle:
         return self._throttle
 
-    async def post(
-        self, conversation: ConversationRef, card: Card, *, thread: MessageRef | None = None
-    ) -> MessageRef:
+    async def post(self, conversation: ConversationRef, card: Card, *, thread: MessageRef | None = None) -> MessageRef:
         rendered = render_card(card)
         message = await self._send(
             conversation,
