@@ -69,7 +69,7 @@ def describe_idle(timeout: timedelta) -> str:
     if seconds >= 60:
         minutes = seconds / 60
         return f"no output for {minutes:g} minute{'' if minutes == 1 else 's'}"
-    return f"no output for {seconds:g} seconds"
+    return f"no output for {seconds:g} second{'' if seconds == 1 else 's'}"
 
 
 def with_resolved_paths(request: ToolRequest, base: str) -> ToolRequest:
