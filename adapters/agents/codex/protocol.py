@@ -172,6 +172,8 @@ def tool_request_from_approval(
     ``started_items`` maps item id -> the ``item/started`` item (a file change's paths and diff live only
     there). Only the two approval methods are accepted.
     """
+    if request.method in (LEGACY_COMMAND_APPROVAL, LEGACY_PATCH_APPROVAL):
+        return _legacy_tool_request(request)
     params = request.params
     item_id = _required_str(params, "itemId", request.method)
     if request.method == COMMAND_APPROVAL:
@@ -198,8 +200,6 @@ def tool_request_from_approval(
                 "grantRoot": params.get("grantRoot"),
             },
         )
-    if request.method in (LEGACY_COMMAND_APPROVAL, LEGACY_PATCH_APPROVAL):
-        return _legacy_tool_request(request)
     raise CodexProtocolError(f"not an approval request: {request.method}")
 
 
