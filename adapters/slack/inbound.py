@@ -60,8 +60,10 @@ def _unmark(match: re.Match[str]) -> str:
         return "#" + (label or target[1:])
     if target.startswith("!"):  # <!here>, <!subteam^S1|@oncall>
         return label or "@" + target[1:].split("^")[0]
-    if not label or label == target or target.endswith("//" + label) or target == "mailto:" + label:
+    if not label:
         return target
+    if label == target or target.endswith("//" + label) or target == "mailto:" + label:
+        return label  # Slack auto-linked what was typed: give back the typed text
     return f"{label} ({target})"
 
 

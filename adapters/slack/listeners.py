@@ -87,8 +87,8 @@ class SlackListeners:
             command = command_from_slash(body)
             handling = asyncio.ensure_future(self._sink.handle(command))
             done, _ = await asyncio.wait({handling}, timeout=self._ack_budget)
-            if handling in done and handling.exception() is None:
-                reply = handling.result()
+            if handling in done:
+                reply = handling.result()  # a failure raises here, so the ack carries the apology
                 await ack(text=render_text(reply.text), response_type=_response_type(reply))
                 acked = True
             else:
@@ -236,11 +236,10 @@ def _ephemeral_answer(respond: AsyncRespond, body: Mapping[str, Any], notifier: 
 def register_listeners(app: AsyncApp, listeners: SlackListeners) -> None:
     """Wire the listeners into a bolt app (closures, so bolt sees plain argument names)."""
 
-    async def drop_event_retries(body: dict[str, Any], next_: Callable[[], Awaitable[None]]) -> BoltResponse | None:
+    async def drop_event_retries(body: dict[str, Any], next_: Callable[[], Awaitable[BoltResponse]]) -> BoltResponse:
         if listeners.is_repeated_event(body):
             return BoltResponse(status=200, body="")
-        await next_()
-        return None
+        return await next_()
 
     async def on_slash(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
         await listeners.on_slash(ack=ack, body=body, respond=respond)
