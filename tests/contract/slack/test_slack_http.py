@@ -3,6 +3,7 @@ FakeCommandSink; answers through the ack, response_url and the fake Web API."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -238,7 +239,7 @@ async def slow_adapter(fake_slack: FakeSlackApi, sink: FakeCommandSink) -> Async
 async def test_a_slow_core_gets_a_holding_ack_and_the_reply_follows(
     slow_adapter: SlackSender, sink: FakeCommandSink, fake_slack: FakeSlackApi
 ) -> None:
-    sink.gate = __import__("asyncio").Event()
+    sink.gate = asyncio.Event()
     status, _, body = await slow_adapter.slash("cart is empty after login", response_url=fake_slack.response_url())
     assert status == 200 and "Got it" in body
     assert fake_slack.responses == []
@@ -273,8 +274,8 @@ async def test_a_crash_after_the_holding_ack_is_answered_through_respond(
         raise KeyError("nope")
 
     sink.script = explode
-    sink.gate = __import__("asyncio").Event()
-    status, _, body = await slow_adapter.slash("checkout 500", response_url=fake_slack.response_url())
+    sink.gate = asyncio.Event()
+    _, _, body = await slow_adapter.slash("checkout 500", response_url=fake_slack.response_url())
     assert "Got it" in body
     sink.gate.set()
     await fake_slack.wait_for(lambda: fake_slack.responses)

@@ -174,7 +174,9 @@ def test_a_button_press_becomes_press_button() -> None:
     assert press.source is not None and press.source.key == "1700000000.000100"
 
 
-@pytest.mark.parametrize("value", [None, 42, "", "ap", "ap:", "zz:tok", "approve:tok", "ap:tok\u0000", "ap:" + "x" * 2001])
+@pytest.mark.parametrize(
+    "value", [None, 42, "", "ap", "ap:", "zz:tok", "approve:tok", "ap:tok\u0000", "ap:" + "x" * 2001]
+)
 def test_malformed_button_values_are_not_commands(value: object) -> None:
     assert press_from_action(*_press_body(value)) is None
 
