@@ -1,0 +1,467 @@
+"""Secret redaction for everything that leaves the process (cards, files, logs).
+
+A secret is masked as its well-known prefix plus at most four characters, then ``…[redacted]``
+(``ghp_ab12…[redacted]``, ``AKIA…[redacted]``, ``password=…[redacted]``), so a person can still tell which
+credential leaked. Values without a well-known prefix keep a few characters only when they are long (no
+characters of a value under 12, at most four of a long one), so a short password never shows half of itself.
+
+What is masked:
+- prefixed tokens: AWS access key ids (AKIA/ASIA/ABIA/ACCA), GitHub (ghp_/gho_/ghu_/ghs_/ghr_/github_pat_),
+  GitLab (glpat-), Slack (xoxb-/xoxp-/xoxa-/xoxr-/xoxs-/xoxe-/xoxe.xoxp-/xapp-), Slack and Discord webhook URLs,
+  Stripe (sk_/rk_ live and test, whsec_), Google (AIza), OpenAI (sk-, sk-proj-, …), Anthropic (sk-ant-…),
+  Hugging Face (hf_), npm (npm_), PyPI (pypi-), SendGrid (SG.), Telegram bot tokens, JWTs;
+- PEM private-key blocks (RSA/EC/DSA/OPENSSH/ENCRYPTED/PGP), multi-line, inline with literal ``\\n`` (JSON),
+  indented (YAML) or inside a diff; stray whole lines of high-entropy base64 (a key body seen without its
+  BEGIN line);
+- passwords in URLs (``postgres://user:…[redacted]@host``), ``Authorization:`` header values, ``Bearer`` tokens;
+- assignments to sensitive names (password, passwd, passphrase, secret, token, api_key, access_key,
+  private_key, credentials, auth…) in env, shell, YAML, JSON, TOML, INI, code, command lines and URL queries;
+- high-entropy values (Shannon entropy) in ``.env``-like lines (``KEY=value`` alone on its line).
+
+What is deliberately not masked (documented decisions):
+- git shas, UUIDs and other hex-only values, unless the name says secret;
+- placeholders and references: empty values, ``$VAR``/``${VAR}``/``${{ secrets.X }}``, ``<password>``,
+  ``{{ template }}``, ``****``, null/none/true/false, type names (``password: str``);
+- code that reads a secret rather than holding one: ``token = self.token``, ``password=password``,
+  ``secret = os.environ["X"]``, ``key = get_key()``;
+- prose: an unquoted value followed by more words on the line, as in ``password: see vault`` — a person may
+  write that, and a real password in such a line is usually quoted or at least has a digit or symbol in it
+  (``password: hunter2 please`` is masked, ``password: see vault`` is not). Quoted values are always masked.
+
+Guarantees: idempotent (``redact(redact(x)) == redact(x)``), never raises (on an internal error the whole
+text is replaced by the marker: fail closed), linear in the input (every pattern is anchored at a token start
+and uses bounded or possessive repetition, so there is no catastrophic backtracking).
+Call ``bot.render.text.strip_control`` before this (control characters inside a token hide it) and truncate
+after it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+__all__ = ["REDACTED", "contains_secret", "redact", "redact_lines"]
+
+REDACTED = "…[redacted]"
+
+# ---------------------------------------------------------------------------------------------------------
+# Masking
+
+
+def _mask(prefix: str, secret: str, keep: int) -> str:
+    return f"{prefix}{secret[:keep]}{REDACTED}"
+
+
+def _generic_keep(value: str) -> int:
+    """How many characters of a secret without a well-known prefix may stay visible."""
+    return 0 if len(value) < 12 else min(4, len(value) // 6)
+
+
+def _already_masked(match: re.Match[str], value: str) -> bool:
+    return "…[redacted" in value or match.string.startswith(REDACTED, match.end())
+
+
+def _entropy(value: str) -> float:
+    """Shannon entropy in bits per character."""
+    size = len(value)
+    if size == 0:
+        return 0.0
+    return -sum(n / size * math.log2(n / size) for n in Counter(value).values())
+
+
+def _has_classes(value: str, *, digit: bool = True, upper: bool = True, lower: bool = True) -> bool:
+    return ((not digit or any(c.isdigit() for c in value))
+            and (not upper or any(c.isupper() for c in value))
+            and (not lower or any(c.islower() for c in value)))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Prefixed tokens: (pattern with groups "prefix" and "body", characters of the body kept, extra check)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _TokenRule:
+    name: str
+    pattern: re.Pattern[str]
+    keep: int
+    hints: tuple[str, ...]  # the pass runs only when one of these occurs in the text (cheap C-level test)
+    check: Callable[[str], bool] | None = None
+
+
+def _random_looking(body: str) -> bool:
+    return _has_classes(body)
+
+
+_B = r"(?<![A-Za-z0-9_\-])"  # a token starts after a non-token character
+_E = r"(?![A-Za-z0-9_\-])"
+
+_TOKEN_RULES: tuple[_TokenRule, ...] = (
+    _TokenRule(name="github", keep=4, hints=("gh",),
+               pattern=re.compile(_B + r"(?P<prefix>gh[pousr]_)(?P<body>[A-Za-z0-9]{30,255}+)" + _E)),
+    _TokenRule(name="github-fine-grained", keep=4, hints=("github_pat_",),
+               pattern=re.compile(_B + r"(?P<prefix>github_pat_)(?P<body>[A-Za-z0-9_]{22,255}+)" + _E)),
+    _TokenRule(name="gitlab", keep=4, hints=("glpat-",),
+               pattern=re.compile(_B + r"(?P<prefix>glpat-)(?P<body>[A-Za-z0-9_\-]{20,255}+)" + _E)),
+    _TokenRule(name="slack", keep=0, hints=("xox", "xapp-"),
+               pattern=re.compile(_B + r"(?P<prefix>xox[abeoprs]-|xoxe\.xox[bp]-|xapp-)"
+                                  r"(?P<body>[A-Za-z0-9\-]{8,}+)")),
+    _TokenRule(name="slack-webhook", keep=0, hints=("hooks.slack.com",),
+               pattern=re.compile(r"(?P<prefix>https?://hooks\.slack\.com/(?:services|workflows|triggers)/)"
+                                  r"(?P<body>[A-Za-z0-9_\-]{4,}+(?:/[A-Za-z0-9_\-]++)*+)")),
+    _TokenRule(name="discord-webhook", keep=0, hints=("discord",),
+               pattern=re.compile(r"(?P<prefix>https?://(?:[a-z]+\.)?discord(?:app)?\.com/api/webhooks/)"
+                                  r"(?P<body>[0-9]{5,30}+/[A-Za-z0-9_\-]{20,}+)")),
+    _TokenRule(name="stripe", keep=4, hints=("_live_", "_test_"),
+               pattern=re.compile(_B + r"(?P<prefix>(?:sk|rk)_(?:live|test)_)(?P<body>[A-Za-z0-9]{10,}+)" + _E)),
+    _TokenRule(name="stripe-webhook", keep=4, hints=("whsec_",),
+               pattern=re.compile(_B + r"(?P<prefix>whsec_)(?P<body>[A-Za-z0-9+/=]{20,}+)")),
+    _TokenRule(name="google", keep=4, hints=("AIza",),
+               pattern=re.compile(_B + r"(?P<prefix>AIza)(?P<body>[A-Za-z0-9_\-]{35})" + _E)),
+    _TokenRule(name="anthropic", keep=4, hints=("sk-ant-",),
+               pattern=re.compile(_B + r"(?P<prefix>sk-ant-(?:[a-z]{2,10}[0-9]{0,3}-)?)"
+                                  r"(?P<body>[A-Za-z0-9_\-]{20,}+)")),
+    _TokenRule(name="openai", keep=4, hints=("sk-",), check=_random_looking,
+               pattern=re.compile(_B + r"(?P<prefix>sk-(?:proj-|svcacct-|admin-|None-)?)"
+                                  r"(?P<body>[A-Za-z0-9_\-]{20,}+)")),
+    _TokenRule(name="huggingface", keep=4, hints=("hf_",), check=_random_looking,
+               pattern=re.compile(_B + r"(?P<prefix>hf_)(?P<body>[A-Za-z0-9]{30,255}+)" + _E)),
+    _TokenRule(name="npm", keep=4, hints=("npm_",), check=_random_looking,
+               pattern=re.compile(_B + r"(?P<prefix>npm_)(?P<body>[A-Za-z0-9]{36})" + _E)),
+    _TokenRule(name="pypi", keep=4, hints=("pypi-",),
+               pattern=re.compile(_B + r"(?P<prefix>pypi-)(?P<body>AgE[A-Za-z0-9_\-]{40,}+)")),
+    _TokenRule(name="sendgrid", keep=0, hints=("SG.",),
+               pattern=re.compile(_B + r"(?P<prefix>SG\.)(?P<body>[A-Za-z0-9_\-]{16,32}+\.[A-Za-z0-9_\-]{30,64}+)")),
+    _TokenRule(name="aws-access-key-id", keep=0, hints=("AKIA", "ASIA", "ABIA", "ACCA"),
+               pattern=re.compile(r"(?<![A-Za-z0-9])(?P<prefix>AKIA|ASIA|ABIA|ACCA)(?P<body>[A-Z0-9]{16})"
+                                  r"(?![A-Za-z0-9])")),
+    _TokenRule(name="telegram-bot", keep=4, hints=(":",),
+               pattern=re.compile(r"(?<![0-9])(?P<prefix>[0-9]{6,12}:)(?P<body>AA[A-Za-z0-9_\-]{30,40}+)" + _E)),
+    _TokenRule(name="jwt", keep=4, hints=("eyJ",),
+               pattern=re.compile(_B + r"(?P<prefix>eyJ)(?P<body>[A-Za-z0-9_\-]{8,}+\.eyJ[A-Za-z0-9_\-]{8,}+"
+                                  r"\.[A-Za-z0-9_\-]*+)")),
+)
+
+
+def _apply_token_rule(rule: _TokenRule, text: str) -> str:
+    def replace(match: re.Match[str]) -> str:
+        body = match.group("body")
+        if _already_masked(match, body) or (rule.check is not None and not rule.check(body)):
+            return match.group(0)
+        return _mask(match.group("prefix"), body, rule.keep)
+
+    return rule.pattern.sub(replace, text)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Private-key blocks
+
+_PEM_HEADER = re.compile(r"-----BEGIN (?:[A-Z0-9]{1,12} ){0,3}PRIVATE KEY(?: BLOCK)?-----")
+_PEM_INLINE_BODY = re.compile(r"(?:[A-Za-z0-9+/= \t]|\\[nr])*+")
+_PEM_BODY_LINE = re.compile(
+    r"[A-Za-z0-9+/=]++|(?:Proc-Type|DEK-Info|Version|Comment|Hash|Charset): [^\n]{0,200}|…\[redacted\]"
+)
+_DIFF_MARKS = "+- "
+
+
+def _redact_inline_pem(text: str) -> str:
+    """Mask key bodies that share a line with their BEGIN header (JSON ``"-----BEGIN …-----\\nMIIE…"``)."""
+    out: list[str] = []
+    pos = 0
+    next_end = next_newline = -1
+    while (header := _PEM_HEADER.search(text, pos)) is not None:
+        start = header.end()
+        if next_newline < start:  # cached, so a line full of headers stays linear
+            next_newline = _find_or_len(text, "\n", start)
+        if next_end < start:
+            next_end = _find_or_len(text, "-----END ", start)
+        if next_end < next_newline:
+            stop = next_end
+        else:
+            body = _PEM_INLINE_BODY.match(text, start, next_newline)
+            stop = body.end() if body is not None else start
+        body_text = text[start:stop].replace("\\n", "").replace("\\r", "")
+        out.append(text[pos:start])
+        if any(c.isalnum() for c in body_text) and "[redacted" not in body_text:
+            out.append(REDACTED)
+            pos = stop
+        else:
+            pos = start
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _find_or_len(text: str, needle: str, start: int) -> int:
+    found = text.find(needle, start)
+    return len(text) if found < 0 else found
+
+
+def _redact_pem_lines(lines: list[str], *, collapse: bool) -> list[str]:
+    """Mask the body lines of multi-line private-key blocks. Lines stay one-to-one unless ``collapse``."""
+    out: list[str] = []
+    lead_width = -1  # -1: not inside a block; else 1 when lines carry a diff marker, 0 when not
+    for line in lines:
+        if lead_width >= 0:
+            lead = line[:lead_width]
+            core = line[lead_width:].strip().strip("\"',")
+            core = core.removesuffix("\\n")
+            if not core:
+                out.append(line)
+                continue
+            if _PEM_BODY_LINE.fullmatch(core) and "-----" not in line:
+                masked = f"{lead}{REDACTED}"
+                if not (collapse and out and out[-1] == masked):
+                    out.append(masked)
+                continue
+            lead_width = -1
+        out.append(line)
+        if "-----BEGIN " in line:
+            lead_width = _pem_block_start(line)
+    return out
+
+
+def _pem_block_start(line: str) -> int:
+    """-1 unless ``line`` ends with a private-key BEGIN header; then the width of its diff marker (0 or 1)."""
+    found = _PEM_HEADER.search(line)
+    if found is None or line[found.end():].strip().strip("\"',"):
+        return -1
+    return 1 if found.start() > 0 and line[0] in _DIFF_MARKS else 0
+
+
+# A whole line that is nothing but a long high-entropy base64 blob: a key body seen without its BEGIN line.
+_BASE64_LINE = re.compile(
+    r"^(?P<lead>[+\- ]?[ \t]*[\"']?)(?P<blob>[A-Za-z0-9+/]{40,}+={0,2})(?P<tail>(?:\\n)?[\"']?[,;]?[ \t]*)$",
+    re.MULTILINE,
+)
+
+
+def _redact_base64_lines(text: str) -> str:
+    def replace(match: re.Match[str]) -> str:
+        blob = match.group("blob")
+        if not _has_classes(blob) or _entropy(blob) < 4.5:
+            return match.group(0)
+        return match.group("lead") + REDACTED + match.group("tail")
+
+    return _BASE64_LINE.sub(replace, text)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Context rules: URL passwords, Authorization headers and Bearer tokens
+
+_URL_PASSWORD = re.compile(
+    r"(?<![A-Za-z0-9+.\-])(?P<head>[A-Za-z][A-Za-z0-9+.\-]{1,20}+://[^\s:/?#@\"'<>]{0,256}+:)"
+    r"(?P<value>[^\s/?#@\"'<>]{1,256}+)(?=@)"
+)
+_AUTH_HEADER = re.compile(
+    r"(?i)(?<![A-Za-z0-9_\-])(?P<head>(?:proxy-)?authorization[\"']?[ \t]*[:=][ \t]*[\"']?"
+    r"(?:(?:basic|bearer|digest|token|bot|apikey|sso-key)[ \t]++)?+)"
+    r"(?P<value>[A-Za-z0-9._~+/=:\-]{6,}+)"
+)
+_BEARER = re.compile(r"(?i)(?<![A-Za-z0-9_\-])(?P<head>bearer[ \t]++)(?P<value>[A-Za-z0-9._~+/=\-]{8,}+)")
+
+
+def _redact_context(pattern: re.Pattern[str], text: str, *, keep: int | None = None,
+                    need: Callable[[str], bool] | None = None) -> str:
+    def replace(match: re.Match[str]) -> str:
+        value = match.group("value")
+        if _already_masked(match, value) or _is_placeholder(value) or (need is not None and not need(value)):
+            return match.group(0)
+        return _mask(match.group("head"), value, _generic_keep(value) if keep is None else keep)
+
+    return pattern.sub(replace, text)
+
+
+def _bearer_like(value: str) -> bool:
+    return len(value) >= 20 or any(c.isdigit() for c in value)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Assignments to sensitive names
+
+_ASSIGNMENT = re.compile(
+    r"(?P<lead>(?<![A-Za-z0-9_.\-])[\"']?)(?P<key>[A-Za-z_][A-Za-z0-9_.\-]{0,79}+)(?P<head>[\"']?[ \t]*+"
+    r"(?::[ \t]*+[A-Za-z_][A-Za-z0-9_.\[\], |]{0,60}?[ \t]*+=(?!=)|==|:=|=>|=|:(?!//))[ \t]*+)"
+    r"(?P<value>\"(?:[^\"\\\n]|\\.)*+\"|'(?:[^'\\\n]|\\.)*+'|[^\s\"'`,;&|()\[\]{}<>]++)"
+)
+# --password hunter2, --api-key=… is covered by _ASSIGNMENT
+_CLI_FLAG = re.compile(
+    r"(?<![A-Za-z0-9_\-])(?P<lead>--?)(?P<key>[A-Za-z][A-Za-z0-9\-]{0,40}+)(?P<head>[ \t]++)"
+    r"(?P<value>\"(?:[^\"\\\n]|\\.)*+\"|'(?:[^'\\\n]|\\.)*+'|[^\s\"'`;&|<>\-][^\s\"'`;&|<>]*+)"
+)
+_SENSITIVE = re.compile(
+    r"pass(?:word|wd|phrase|code)?(?![a-z])|passwd|pwd|secret|token|api[_.\-]?key|access[_.\-]?key"
+    r"|private[_.\-]?key|(?:encryption|signing|master|client|app|consumer|license|session|account)[_.\-]?key"
+    r"|credential|(?<![a-z])auth(?![a-z])|authorization|auth[_.\-]?(?:key|code|token|header)|cookie"
+    r"|sas[_.\-]?key|(?<![a-z])dsn(?![a-z])"
+)
+_NOT_SENSITIVE = re.compile(
+    r"tokens|tokenizer|token[_.\-]?(?:type|url|uri|endpoint|count|limit|len|length|expir|ttl|budget)"
+    r"|secrets|passwords|credentials|[_.\-](?:file|path|dir|env|name|id|ids|url|uri|header|field|prompt|hint"
+    r"|policy|rotation|length|len|min|max|required|enabled|regex|pattern|ref|type|count|ttl|version|age"
+    r"|domain|secure|samesite|httponly|expires|timeout|stdin)$"
+    r"|^(?:old)?pwd$|^max[_.\-]|^min[_.\-]|^num[_.\-]|passport|bypass|compass|passthrough|password[_.\-]?reset"
+    r"|keyboard"
+)
+_TYPE_WORDS = frozenset({
+    "none", "null", "nil", "undefined", "true", "false", "yes", "no", "on", "off", "required", "optional",
+    "str", "string", "bytes", "int", "bool", "any", "secretstr", "secretbytes", "env", "inherit", "omit",
+    "redacted", "masked", "hidden", "object", "text", "varchar", "char", "bearer", "basic", "token",
+})
+_CODE_REFERENCE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*+(?:\.[A-Za-z_][A-Za-z0-9_]*+)*+")
+_NEARBY = 240  # how far a rule looks around a match for the rest of its line (keeps it linear)
+
+
+def _is_placeholder(value: str) -> bool:
+    bare = value.strip("\"'").strip()
+    lowered = bare.lower()
+    if not bare or lowered in _TYPE_WORDS or "[redacted" in lowered:
+        return True
+    if bare.startswith(("$", "{{", "{%", "#{", "%(", "!vault", "process.env")):
+        return True  # a reference or a template, not a value
+    if bare.startswith("<") and bare.endswith(">"):
+        return True  # <password>
+    return len(set(bare)) == 1  # "xxxxxxxx", "********"
+
+
+def _is_sensitive_key(key: str) -> bool:
+    lowered = key.lower()
+    return _SENSITIVE.search(lowered) is not None and _NOT_SENSITIVE.search(lowered) is None
+
+
+def _line_around(text: str, start: int, end: int) -> tuple[str, str]:
+    """The rest of the line before ``start`` and after ``end`` (at most _NEARBY characters each way)."""
+    low = max(0, start - _NEARBY)
+    line_start = text.rfind("\n", low, start) + 1 or low
+    line_end = text.find("\n", end, end + _NEARBY)
+    return text[line_start:start], text[end : end + _NEARBY] if line_end < 0 else text[end:line_end]
+
+
+def _alone_on_line(before: str, after: str) -> bool:
+    """``KEY=value`` is the whole line: env, YAML, TOML, INI (an optional diff marker, ``export`` or ``-``)."""
+    lead = before.lstrip("+- \t").removeprefix("export ").strip()
+    tail = after.strip()
+    return lead in ("", '"', "'") and (tail in ("", ",", ";") or tail.startswith(("#", "//", ", #")))
+
+
+def _unquoted_is_secret(match: re.Match[str], value: str) -> bool:
+    before, after = _line_around(match.string, match.start(), match.end())
+    if after.startswith(("(", "[", ".")):
+        return False  # a call, an index or an attribute: code reading a secret
+    if before.endswith(("?", "&")):
+        return True  # a URL query parameter
+    looks_like_code = _CODE_REFERENCE.fullmatch(value) is not None
+    if looks_like_code and ("." in value or (value.isupper() and "_" in value)):
+        return False  # self.token, os.environ, settings.SECRET, GITHUB_TOKEN (a variable's name)
+    if _alone_on_line(before + match.group("lead"), after):
+        return True
+    return not looks_like_code  # password=password in code, or a word of prose ("password: see vault")
+
+
+def _redact_assignments(pattern: re.Pattern[str], text: str, *, in_command: bool = False) -> str:
+    def replace(match: re.Match[str]) -> str:
+        value = match.group("value")
+        if not _is_sensitive_key(match.group("key")) or _already_masked(match, value) or _is_placeholder(value):
+            return match.group(0)
+        head = match.group("lead") + match.group("key") + match.group("head")
+        if value[0] in "\"'" and len(value) >= 2 and value[-1] == value[0]:
+            inner = value[1:-1]
+            return head + value[0] + _mask("", inner, _generic_keep(inner)) + value[0]
+        if not (in_command or _unquoted_is_secret(match, value)):
+            return match.group(0)
+        return head + _mask("", value, _generic_keep(value))
+
+    return pattern.sub(replace, text)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# High-entropy values in .env-like lines
+
+_ENV_LINE = re.compile(
+    r"^(?P<head>[+\- ]?[ \t]*(?:export[ \t]+)?[A-Za-z_][A-Za-z0-9_.\-]{0,80}+[ \t]*[=:][ \t]*)"
+    r"(?P<quote>[\"']?)(?P<value>[^\s\"'#]{16,512}+)(?P=quote)(?P<tail>[ \t]*(?:#[^\n]*)?)$",
+    re.MULTILINE,
+)
+_HEX_OR_UUID = re.compile(r"[0-9a-fA-F\-]+")
+
+
+def _random_value(value: str) -> bool:
+    if _HEX_OR_UUID.fullmatch(value) or "://" in value or value.startswith(("/", "~", ".")):
+        return False
+    if not any(c.isdigit() for c in value) or not any(c.isalpha() for c in value):
+        return False
+    if not (_has_classes(value, digit=False) or len(value) >= 32):
+        return False
+    return _entropy(value) >= (3.5 if len(value) < 24 else 4.0)
+
+
+def _redact_env_entropy(text: str) -> str:
+    def replace(match: re.Match[str]) -> str:
+        value = match.group("value")
+        if _already_masked(match, value) or _is_placeholder(value) or not _random_value(value):
+            return match.group(0)
+        quote = match.group("quote")
+        return (match.group("head") + quote + _mask("", value, _generic_keep(value)) + quote
+                + match.group("tail"))
+
+    return _ENV_LINE.sub(replace, text)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The pipeline
+
+
+def _redact_single_line_rules(text: str) -> str:
+    if "-----BEGIN " in text:
+        text = _redact_inline_pem(text)
+    for rule in _TOKEN_RULES:
+        if any(hint in text for hint in rule.hints):
+            text = _apply_token_rule(rule, text)
+    if "://" in text:
+        text = _redact_context(_URL_PASSWORD, text)
+    lowered = text.lower()
+    if "authorization" in lowered:
+        text = _redact_context(_AUTH_HEADER, text, keep=0)
+    if "bearer" in lowered:
+        text = _redact_context(_BEARER, text, keep=4, need=_bearer_like)
+    if "=" in text or ":" in text:
+        text = _redact_assignments(_ASSIGNMENT, text)
+        text = _redact_env_entropy(text)
+    if "-" in text:
+        text = _redact_assignments(_CLI_FLAG, text, in_command=True)
+    return _redact_base64_lines(text)
+
+
+def _redact(text: str, *, collapse: bool) -> str:
+    if "-----BEGIN " in text:
+        text = "\n".join(_redact_pem_lines(text.split("\n"), collapse=collapse))
+    return _redact_single_line_rules(text)
+
+
+def redact(text: str) -> str:
+    """Mask every secret in ``text`` (see the module docstring). Idempotent, linear, never raises."""
+    try:
+        return _redact(text, collapse=True)
+    except Exception:  # fail closed: a bug here must not let a secret through
+        return REDACTED
+
+
+def redact_lines(lines: Sequence[str]) -> list[str]:
+    """Redact lines that belong together (e.g. a diff hunk, each with its marker), keeping them one-to-one.
+
+    A private-key body becomes one ``…[redacted]`` line per original line, so line ``i`` of the result is
+    line ``i`` of the input, masked. Lines must not contain ``\\n``.
+    """
+    try:
+        result = _redact("\n".join(lines), collapse=False).split("\n")
+    except Exception:  # fail closed
+        return [REDACTED for _ in lines]
+    if len(result) != len(lines):
+        return [REDACTED for _ in lines]
+    return result
+
+
+def contains_secret(text: str) -> bool:
+    """Whether ``redact`` would mask anything in ``text``."""
+    return redact(text) != text
