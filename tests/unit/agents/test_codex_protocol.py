@@ -59,9 +59,12 @@ def _replay(name: str) -> tuple[list[AgentEvent], list[ServerRequest], list[str]
 
 
 
+def test_the_six_app_server_captures_are_there() -> None:
+    assert len(APP_SERVER_CAPTURES) == 6
+
+
 @pytest.mark.parametrize("capture", APP_SERVER_CAPTURES, ids=lambda path: path.name)
 def test_every_captured_line_parses(capture: Path) -> None:
-    assert len(APP_SERVER_CAPTURES) == 6
     for raw in capture.read_text().splitlines():
         message = parse_line(raw[3:])
         assert isinstance(message, Response | ServerRequest | Notification)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -90,3 +91,45 @@ async def test_stop_answer_interrupts_the_turn(
     assert outcome.error == "stopped by a person"
     assert not (worktree / "stopped.txt").exists()
     assert len(model.requests) == 1
+
+
+async def test_full_hotfix_reproduce_patch_verify(
+    runner: CodexRunner, model: ScriptedModelServer, worktree: Path
+) -> None:
+    check = "python3 -c 'import calc; print(\"add(2, 3) =\", calc.add(2, 3))'"
+    model.script(
+        [message("Reproducing first."), exec_call(check)],
+        [patch_call(FIX_PATCH)],
+        [exec_call(check)],
+        [message("Fixed: add() now adds. Verify: run pytest -q test_calc.py")],
+    )
+    sink = ScriptedSink()
+
+    outcome = await runner.run(run_spec(worktree), sink)
+
+    assert outcome.ok, outcome.error
+    assert "add(2, 3) = -1" in model.texts_sent(1)
+    assert "add(2, 3) = 5" in model.texts_sent(3)
+    assert [request.kind for request in sink.requests] == ["command", "write", "command"]
+    assert sink.of_kind("said")[0].text == "Reproducing first."
+    assert outcome.final_text.startswith("Fixed: add() now adds.")
+    status = subprocess.run(["git", "status", "--porcelain"], cwd=worktree, capture_output=True, text=True)
+    assert status.stdout.split("\n")[0] == " M calc.py"
+
+
+async def test_write_through_a_symlink_shows_the_policy_where_it_lands(
+    runner: CodexRunner, model: ScriptedModelServer, worktree: Path, tmp_path: Path
+) -> None:
+    outside = tmp_path / "outside.py"
+    outside.write_text("SECRET = 1\n")
+    (worktree / "settings.py").symlink_to(outside)
+    patch = "*** Begin Patch\n*** Update File: settings.py\n@@\n-SECRET = 1\n+SECRET = 2\n*** End Patch\n"
+    model.script([patch_call(patch)], [message("Could not edit settings.py.")])
+    sink = ScriptedSink(answers=[deny("settings.py points outside the worktree")])
+
+    outcome = await runner.run(run_spec(worktree), sink)
+
+    assert outcome.ok, outcome.error
+    [request] = sink.requests
+    assert str(outside) in request.paths
+    assert outside.read_text() == "SECRET = 1\n"
