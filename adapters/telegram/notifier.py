@@ -162,7 +162,7 @@ class TelegramNotifier:
             conversation,
             lambda: self._bot.send_document(
                 chat_id=_chat_id(conversation),
-                document=InputFile(content, filename=filename, attach=True),
+                document=InputFile(content, filename=filename),
                 caption=render_caption(comment) if comment else None,
                 parse_mode=ParseMode.HTML if comment else None,
                 reply_parameters=_reply_to(thread),
