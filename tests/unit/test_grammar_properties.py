@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -168,7 +169,7 @@ FREE_TEXT = (
 @FAST
 @given(number=NUMBERS, text=FREE_TEXT)
 def test_free_text_sub_commands_keep_their_text(number: int, text: str) -> None:
-    envelope = {"actor": "telegram:111", "conversation": CONVERSATION, "source": SOURCE}
+    envelope: dict[str, Any] = {"actor": "telegram:111", "conversation": CONVERSATION, "source": SOURCE}
     assert run(f"revise HF-{number} {text}") == ReviseHotfix(hotfix_id=number, feedback=text, **envelope)
     assert run(f"reject {number} {text}") == RejectHotfix(hotfix_id=number, reason=text, **envelope)
     assert run(f"deny hf{number} {text}") == DenyAction(hotfix_id=number, reason=text, **envelope)
