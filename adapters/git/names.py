@@ -8,7 +8,15 @@ import re
 from adapters.git.cli import GitCli
 from adapters.git.errors import InvalidNameError
 
-__all__ = ["check_branch", "check_repo_relative_path", "check_sha", "hotfix_branch", "worktree_dirname"]
+__all__ = [
+    "check_branch",
+    "check_number",
+    "check_repo_relative_path",
+    "check_sha",
+    "check_slug",
+    "hotfix_branch",
+    "worktree_dirname",
+]
 
 _SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,79}")
 _SHA = re.compile(r"[0-9a-f]{4,64}")
@@ -17,15 +25,25 @@ _MAX_BRANCH = 200
 
 def hotfix_branch(cli: GitCli, *, number: int, slug: str) -> str:
     """``hotfix/<number>-<slug>``, after checking the slug and git's own ref-name rules."""
+    branch = f"hotfix/{check_number(number)}-{check_slug(slug)}"
+    check_branch(cli, branch)
+    return branch
+
+
+def check_number(number: int) -> int:
     if isinstance(number, bool) or not isinstance(number, int) or number <= 0:
         raise InvalidNameError("the hotfix number must be a positive integer")
-    if not _SLUG.fullmatch(slug or ""):
+    return number
+
+
+def check_slug(slug: str) -> str:
+    """Letters, digits, ``.``, ``_``, ``-``; starts with a letter or digit; at most 80 characters; and no
+    sequence git's ref-name rules refuse (``..``, a trailing ``.`` or ``.lock``)."""
+    if not _SLUG.fullmatch(slug or "") or ".." in slug or slug.endswith((".", ".lock")):
         raise InvalidNameError(
             "the branch slug may only hold letters, digits, '.', '_' and '-' (at most 80, no leading symbol)"
         )
-    branch = f"hotfix/{number}-{slug}"
-    check_branch(cli, branch)
-    return branch
+    return slug
 
 
 def worktree_dirname(number: int) -> str:
