@@ -39,6 +39,8 @@ CAPTION_LIMIT = 1024
 CALLBACK_DATA_LIMIT = 64  # bytes
 CALLBACK_ANSWER_LIMIT = 200
 FIELD_VALUE_LIMIT = 300
+CODE_SHARE = 1200  # what the code block keeps when the body is too long as well
+_CODE_HINT = " (the full text is in the audit log or Full diff)"
 
 # The last line of a Revise prompt; a reply to a message ending with it is that hotfix's feedback.
 PROMPT_TAG = "↩ Reply to this message with your feedback for HF-{number}."
@@ -64,8 +66,7 @@ def _fit(text: str, budget: int, *, what: str = "") -> str:
     """``text`` if it fits ``budget`` once escaped; else its longest head that fits, plus a visible marker."""
     if _escaped_length(text) <= budget:
         return text
-    total_lines = text.count("\n") + 1
-    longest_marker = _marker(total_lines, what)
+    longest_marker = f"\n… truncated: {len(text)} more characters{what}"
     room = budget - _escaped_length(longest_marker)
     low, high = 0, len(text)
     while low < high:  # the longest prefix whose escaped form fits ``room``
@@ -74,16 +75,18 @@ def _fit(text: str, budget: int, *, what: str = "") -> str:
             low = middle
         else:
             high = middle - 1
-    cut = text.rfind("\n", 0, low)
-    if cut < low * 0.6:
-        cut = low
-    head = text[:cut].rstrip("\n")
-    return head + _marker(total_lines - head.count("\n") - 1, what)
+    cut = text.rfind("\n", 0, low + 1)
+    head = text[:cut] if cut >= low * 0.6 else text[:low]
+    return head + _marker(text, head, what)
 
 
-def _marker(lines_left: int, what: str) -> str:
-    noun = "line" if lines_left == 1 else "lines"
-    return f"\n… truncated: {max(lines_left, 1)} more {noun}{what}"
+def _marker(text: str, head: str, what: str) -> str:
+    """Whole lines left out -> "N more lines"; otherwise "N more characters"."""
+    rest = text[len(head) :]
+    if rest.startswith("\n"):
+        lines = rest.count("\n")
+        return f"\n… truncated: {lines} more line{'s' if lines != 1 else ''}{what}"
+    return f"\n… truncated: {len(rest)} more characters{what}"
 
 
 def _escape(text: str) -> str:
@@ -150,19 +153,19 @@ def render_card(card: Card) -> RenderedMessage:
 
 
 def _card_html(card: Card) -> str:
-    head, body, code, tail = _head(card), "\n\n".join(card.body), card.code, _tail(card)
-    text = _assemble(head, body, code, card.code_label, tail)
+    """Cut the code block first; when the body alone is too long, keep a share of the code and cut the body."""
+    head, body, code, label, tail = _head(card), "\n\n".join(card.body), card.code, card.code_label, _tail(card)
+    text = _assemble(head, body, code, label, tail)
     if telegram_length(text) <= MESSAGE_LIMIT:
         return text
     if code:
-        room = MESSAGE_LIMIT + 1 - telegram_length(_assemble(head, body, "x", card.code_label, tail))
-        code = _fit(code, max(room, 0), what=" (the full text is in the audit log or Full diff)")
-        text = _assemble(head, body, code, card.code_label, tail)
+        room = MESSAGE_LIMIT + 1 - telegram_length(_assemble(head, body, "x", label, tail))
+        code = _fit(code, max(room, CODE_SHARE), what=_CODE_HINT)
+        text = _assemble(head, body, code, label, tail)
         if telegram_length(text) <= MESSAGE_LIMIT:
             return text
-    room = MESSAGE_LIMIT + 1 - telegram_length(_assemble(head, "x", code, card.code_label, tail))
-    body = _fit(body, max(room, 0))
-    text = _assemble(head, body, code, card.code_label, tail)
+    room = MESSAGE_LIMIT + 1 - telegram_length(_assemble(head, "x", code, label, tail))
+    text = _assemble(head, _fit(body, max(room, 0)), code, label, tail)
     if telegram_length(text) <= MESSAGE_LIMIT:
         return text
     return render_text(card.fallback_text())  # only a pathological header gets here
