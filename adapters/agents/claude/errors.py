@@ -23,7 +23,7 @@ def idle_error(idle_timeout: timedelta) -> str:
     if seconds >= 60:
         minutes = round(seconds / 60)
         return f"no output for {minutes} minute{'s' if minutes != 1 else ''}"
-    return f"no output for {seconds:g} seconds"
+    return f"no output for {seconds:g} second{'s' if seconds != 1 else ''}"
 
 
 def describe_error(error: BaseException) -> str:

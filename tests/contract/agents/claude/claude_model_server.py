@@ -42,6 +42,7 @@ def stall() -> Reply:
 
 
 def unauthorized() -> Reply:
+    """Answer this and every later agent request with 401 (a bad API key)."""
     return Reply(kind="status", status=401)
 
 
@@ -127,6 +128,7 @@ class ScriptedModel:
         self.agent_requests.append(body)
         reply = self.replies.popleft() if self.replies else text("done")
         if reply.kind == "status":
+            self.replies.appendleft(reply)  # keeps refusing, as a bad key would
             return web.json_response(
                 {"type": "error", "error": {"type": "authentication_error", "message": "invalid x-api-key"}},
                 status=reply.status,

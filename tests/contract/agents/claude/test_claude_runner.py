@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from claude_model_server import ScriptedModel, stall, text, tool, unauthorized
-from conftest import ALLOW, BUGGY_CALC, RecordingSink, own_descendants
+from conftest import ALLOW, RecordingSink, agent_env, own_descendants
 
 from adapters.agents.claude.process import is_alive
 from adapters.agents.claude.runner import ClaudeCodeRunner
@@ -45,3 +46,163 @@ async def test_edit_lands_in_worktree_and_is_reported(
     assert outcome.final_text == "Fixed add(). Verify: run python check_calc.py"
     assert outcome.session_id and outcome.session_id == sink.events[0].session_id
     assert outcome.cost_usd is not None and sink.of_kind("cost")[-1].cost_usd == outcome.cost_usd
+
+
+async def test_read_only_command_runs_without_asking(
+    model: ScriptedModel, runner: ClaudeCodeRunner, make_spec: SpecFactory
+) -> None:
+    model.script(tool("Bash", {"command": "ls", "description": "List files"}), text("I see calc.py."))
+    sink = RecordingSink()
+    outcome = await runner.run(make_spec("What files are there?"), sink)
+
+    assert outcome.ok
+    assert sink.requests == []
+    assert sink.of_kind("tool_requested")[0].text == "ls"
+    ran = sink.of_kind("tool_ran")
+    assert ran and ran[0].tool == "Bash" and "calc.py" in ran[0].text
+
+
+async def test_asked_command_approved_runs(
+    model: ScriptedModel, runner: ClaudeCodeRunner, repo: Path, make_spec: SpecFactory
+) -> None:
+    model.script(tool("Bash", {"command": "echo fixed > marker.txt", "description": "Write a marker"}),
+                 text("Wrote the marker."))
+    sink = RecordingSink(ALLOW)
+    outcome = await runner.run(make_spec("Write a marker file."), sink)
+
+    assert outcome.ok
+    assert [(r.kind, r.tool, r.command) for r in sink.requests] == [
+        ("command", "Bash", "echo fixed > marker.txt")]
+    assert sink.requests[0].cwd == str(repo)
+    assert (repo / "marker.txt").read_text() == "fixed\n"
+    assert sink.of_kind("tool_ran")
+
+
+async def test_asked_command_denied_agent_is_told_why_and_continues(
+    model: ScriptedModel, runner: ClaudeCodeRunner, repo: Path, make_spec: SpecFactory
+) -> None:
+    model.script(tool("Bash", {"command": "echo fixed > marker.txt", "description": "Write a marker"}),
+                 text("Understood, I will not write the marker."))
+    sink = RecordingSink(DENY)
+    outcome = await runner.run(make_spec("Write a marker file."), sink)
+
+    assert outcome.ok and outcome.final_text == "Understood, I will not write the marker."
+    assert not (repo / "marker.txt").exists()
+    [result] = model.tool_results()
+    assert result.get("is_error") is True and DENY.message in str(result["content"])
+    assert sink.of_kind("tool_failed")[0].tool == "Bash"
+
+
+async def test_stop_while_waiting_for_approval_interrupts_the_turn(
+    model: ScriptedModel, runner: ClaudeCodeRunner, repo: Path, make_spec: SpecFactory
+) -> None:
+    model.script(tool("Bash", {"command": "echo fixed > marker.txt", "description": "Write a marker"}),
+                 text("should never be asked for"))
+    sink = RecordingSink(STOP)
+    outcome = await runner.run(make_spec("Write a marker file."), sink)
+
+    assert not outcome.ok and outcome.kind == "interrupted" and outcome.interrupted
+    assert outcome.session_id
+    assert not (repo / "marker.txt").exists()
+    assert len(model.agent_requests) == 1
+    assert own_descendants() == set()
+
+
+async def test_cancel_while_waiting_for_approval_kills_the_agent(
+    model: ScriptedModel, runner: ClaudeCodeRunner, repo: Path, make_spec: SpecFactory
+) -> None:
+    model.script(tool("Bash", {"command": "echo fixed > marker.txt", "description": "Write a marker"}))
+    sink = RecordingSink(gate=asyncio.Event())
+    task = asyncio.create_task(runner.run(make_spec("Write a marker file."), sink))
+    await sink.asked.wait()
+    agent_processes = own_descendants()
+    assert agent_processes
+
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+    assert [pid for pid in agent_processes if is_alive(pid)] == []
+    assert sink.cancelled_while_waiting
+    assert not (repo / "marker.txt").exists()
+
+
+async def test_cancel_while_a_long_command_runs_leaves_no_process(
+    model: ScriptedModel, runner: ClaudeCodeRunner, repo: Path, make_spec: SpecFactory
+) -> None:
+    command = "python3 -c \"import os, time; open('pid.txt', 'w').write(str(os.getpid())); time.sleep(30)\""
+    model.script(tool("Bash", {"command": command, "description": "Wait a while"}))
+    sink = RecordingSink(ALLOW)
+    task = asyncio.create_task(runner.run(make_spec("Run the slow thing."), sink))
+    pid_file = repo / "pid.txt"
+    while not (pid_file.exists() and pid_file.read_text()):
+        assert not task.done(), task
+        await asyncio.sleep(0.05)
+    sleeper = int(pid_file.read_text())
+    agent_processes = own_descendants()
+    assert sleeper in agent_processes
+
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+    assert [pid for pid in agent_processes if is_alive(pid)] == []
+
+
+async def test_second_turn_continues_the_session(
+    model: ScriptedModel, runner: ClaudeCodeRunner, make_spec: SpecFactory
+) -> None:
+    model.script(text("The bug is in add()."), text("Still the same session."))
+    first = await runner.run(make_spec("Find the bug, do not fix it yet."), RecordingSink())
+    assert first.ok and first.session_id
+
+    sink = RecordingSink()
+    second = await runner.run(make_spec("Now say something else.", session_id=first.session_id), sink)
+
+    assert second.ok and second.session_id == first.session_id
+    assert second.final_text == "Still the same session."
+    history = str(model.agent_requests[-1]["messages"])
+    assert "Find the bug, do not fix it yet." in history and "The bug is in add()." in history
+
+
+async def test_missing_binary_fails_with_one_line(tmp_path: Path, make_spec: SpecFactory) -> None:
+    runner = ClaudeCodeRunner(cli_path=str(tmp_path / "no-such-claude"))
+    outcome = await runner.run(make_spec(), RecordingSink())
+
+    assert not outcome.ok and outcome.kind == "failed"
+    assert outcome.error == "Claude Code CLI not found: set CLAUDE_CLI_PATH"
+
+
+async def test_crashing_cli_fails_with_one_line(tmp_path: Path, make_spec: SpecFactory) -> None:
+    crashing = tmp_path / "claude"
+    crashing.write_text("#!/bin/sh\necho 'Traceback: something deep' >&2\nexit 3\n")
+    crashing.chmod(0o755)
+    outcome = await ClaudeCodeRunner(cli_path=str(crashing)).run(make_spec(), RecordingSink())
+
+    assert not outcome.ok and outcome.kind == "failed"
+    assert outcome.error == "Claude Code exited with code 3"
+
+
+async def test_auth_failure_fails_with_the_agents_reason(
+    model: ScriptedModel, agent_home: Path, make_spec: SpecFactory
+) -> None:
+    model.script(unauthorized())
+    runner = ClaudeCodeRunner(env={**agent_env(model, agent_home), "CLAUDE_CODE_MAX_RETRIES": "0"})
+    outcome = await runner.run(make_spec(), RecordingSink())
+
+    assert not outcome.ok and outcome.kind == "failed"
+    assert outcome.error and "Invalid API key" in outcome.error
+    assert outcome.error and "\n" not in outcome.error and len(outcome.error) <= 200
+    assert "sk-ant-test-not-a-secret" not in outcome.error
+    assert own_descendants() == set()
+
+
+async def test_idle_watchdog_stops_a_silent_agent(
+    model: ScriptedModel, runner: ClaudeCodeRunner, make_spec: SpecFactory
+) -> None:
+    model.script(stall())
+    outcome = await runner.run(make_spec(idle_timeout=timedelta(seconds=1)), RecordingSink())
+
+    assert model.stalled.is_set()
+    assert not outcome.ok and outcome.kind == "failed" and outcome.error == "no output for 1 second"
+    assert own_descendants() == set()
