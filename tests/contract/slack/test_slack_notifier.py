@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import AsyncIterator
 
 import pytest
@@ -40,7 +41,7 @@ def writes_to(fake: FakeSlackApi, channel: str) -> list[float]:
 
 
 def assert_paced(times: list[float]) -> None:
-    gaps = [later - earlier for earlier, later in zip(times, times[1:], strict=False)]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
     assert all(gap >= MIN_GAP for gap in gaps), gaps
 
 
