@@ -15,11 +15,11 @@ Rules, in order:
    Refused rather than filed: an ID-taking word alone (``status``) or followed by one malformed id attempt
    (``status HF-x``, ``stop #7``, ``log 0``) or by an explicit ``HF-``id plus more words (``stop HF-7 now``);
    ``revise ID`` or ``reject ID`` with nothing after; ``freeze`` without a reason; ``unfreeze`` plus one word
-   that is not ``repo:<name>``.
+   that is not ``repo:<name>``. Trailing punctuation on an id is ignored (``status HF-7?``).
 3. Otherwise a new hotfix: options first, any order, any case — ``repo:<name>``, ``mode:patch|diagnose|plan``,
    ``agent:claude|codex``, ``p0|p1|p2`` — then the description (kept as typed, trimmed). A bad or repeated
-   option, or an empty description, is refused. Slack-escaped text (``&lt;``, ``<https://x|label>``,
-   ``<@U123>``) is left in the description as given.
+   option, an empty description, or options in front of a sub-command (``repo:shop status 7``) is refused.
+   Slack-escaped text (``&lt;``, ``<https://x|label>``, ``<@U123>``) is left in the description as given.
 """
 
 from __future__ import annotations
@@ -87,7 +87,7 @@ _LINE_BREAKS = re.compile("\r\n|[\r\x0b\x0c\x85\u2028\u2029]")
 _COMMAND_PREFIX = re.compile(r"\A\s*/hotfix(?:@[A-Za-z0-9_]*)?(?=\s|\Z)", re.IGNORECASE)
 _WORD = re.compile(r"\S+")
 _REPO_NAME = re.compile(r"[A-Za-z0-9._-]{1,64}")
-_SLACK_LINK = re.compile(r"<(?:https?://|mailto:)[^|>]*\|([^>]*)>")
+_SLACK_LINK = re.compile(r"<(?:https?://|mailto:)([^|>]*)(?:\|([^>]*))?>")
 _ID_ATTEMPT = re.compile(r"(?:hf(?:[-#_]|\d|\Z)|#|\d)", re.IGNORECASE)
 _EXPLICIT_ID = re.compile(r"hf", re.IGNORECASE)
 _PRIORITY_WORD = re.compile(r"p\d", re.IGNORECASE)  # not p95: "p95 latency is up" is a description
@@ -206,7 +206,7 @@ def _id_or_refusal(words: _Words, envelope: _Envelope) -> int | UsageError | Non
         name = words.word(0).casefold()
         return _usage(f"'{name}' needs a hotfix id, e.g. /hotfix {name} HF-7", envelope)
     candidate = words.word(1)
-    number = parse_hotfix_id(candidate)
+    number = parse_hotfix_id(candidate.rstrip(".,;:!?"))  # "status HF-7?" still asks about HF-7
     if number is not None:
         return number
     if len(words) == 2 and _ID_ATTEMPT.match(candidate):
@@ -338,6 +338,9 @@ def _file_hotfix(words: _Words, envelope: _Envelope) -> Command:
     description = words.rest(index)
     if not description:
         return _usage("describe what is broken", envelope)
+    if index and _is_sub_command(_Words(text=words.text, spans=words.spans[index:]), envelope):
+        name = words.word(index).casefold()
+        return _usage(f"'{name}' takes no options in front — see /hotfix help", envelope)
     return envelope.make(
         FileHotfix,
         description=description,
@@ -346,6 +349,13 @@ def _file_hotfix(words: _Words, envelope: _Envelope) -> Command:
         agent=options.agent,
         priority=options.priority or Priority.P1,
     )
+
+
+def _is_sub_command(words: _Words, envelope: _Envelope) -> bool:
+    """True when ``words`` read as a sub-command (``repo:shop status 7``); freeze reads anything, so not it."""
+    word = words.word(0).casefold()
+    sub_command = _SUB_COMMANDS.get(word) if word != "freeze" else None
+    return sub_command is not None and isinstance(sub_command(words, envelope), Command)
 
 
 def _take_option(word: str, options: _Options, envelope: _Envelope) -> bool | UsageError | None:
@@ -387,7 +397,7 @@ def _take_priority(word: str, options: _Options, envelope: _Envelope) -> bool | 
 def _unlink(value: str) -> str:
     """Slack may auto-link an option value (``<http://shop.io|shop.io>``): keep the label."""
     linked = _SLACK_LINK.fullmatch(value)
-    return linked.group(1) if linked else value
+    return (linked.group(2) or linked.group(1)) if linked else value
 
 
 def _repo_name(value: str, envelope: _Envelope) -> str | UsageError:

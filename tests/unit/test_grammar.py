@@ -201,6 +201,10 @@ def test_sub_command_word_followed_by_a_description_files_a_hotfix(text: str) ->
         ("agent:claude agent:codex checkout is down", "agent: given twice — give each option once"),
         ("p0 P1 checkout is down", "priority given twice — give one of p0, p1 or p2"),
         ("repo: checkout is down", "repo: needs a name, e.g. repo:shop"),
+        ("repo:shop status 7", "'status' takes no options in front — see /hotfix help"),
+        ("p0 queue", "'queue' takes no options in front — see /hotfix help"),
+        ("repo:shop unfreeze", "'unfreeze' takes no options in front — see /hotfix help"),
+        ("mode:plan revise HF-2 smaller", "'revise' takes no options in front — see /hotfix help"),
         ("repo:.. checkout is down", "not a repository name: '..' — use letters, digits, '.', '_' or '-' (at most 64)"),
         (
             "repo:" + "x" * 65 + " down",
@@ -279,10 +283,25 @@ def test_repo_name_keeps_its_case_and_allowed_characters() -> None:
     assert command.repo == "Shop_API-v2.1"
 
 
-def test_slack_auto_linked_repo_value_uses_the_label() -> None:
-    command = run("repo:<http://shop.io|shop.io> checkout is down")
+@pytest.mark.parametrize("value", ["<http://shop.io|shop.io>", "<http://shop.io>", "<mailto:shop.io|shop.io>"])
+def test_slack_auto_linked_repo_value_uses_the_label(value: str) -> None:
+    command = run(f"repo:{value} checkout is down")
     assert isinstance(command, FileHotfix)
     assert command.repo == "shop.io"
+
+
+@pytest.mark.parametrize("text", ["status HF-7?", "status hf-7.", "stop 7!"])
+def test_trailing_punctuation_on_an_id_is_ignored(text: str) -> None:
+    command = run(text)
+    assert isinstance(command, (ShowStatus, StopHotfix))
+    assert command.hotfix_id == 7
+
+
+@pytest.mark.parametrize(
+    "text", ["p0 status page returns 500", "repo:shop freeze when saving drafts", "p1 help me, login fails"]
+)
+def test_options_in_front_of_a_description_that_starts_with_a_sub_command_word(text: str) -> None:
+    assert isinstance(run(text), FileHotfix)
 
 
 def test_description_keeps_newlines_tabs_and_slack_escapes() -> None:
