@@ -73,8 +73,9 @@ def plain_from_slack(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
-def _parse_typed(text: str, *, actor: str, conversation: ConversationRef, source: MessageRef | None,
-                 actor_is_bot: bool) -> Command:
+def _parse_typed(
+    text: str, *, actor: str, conversation: ConversationRef, source: MessageRef | None, actor_is_bot: bool
+) -> Command:
     """The one place typed text meets the chat grammar."""
     return grammar.parse(text, actor=actor, conversation=conversation, source=source, actor_is_bot=actor_is_bot)
 
@@ -154,9 +155,7 @@ def revise_from_view(body: Mapping[str, Any], view: Mapping[str, Any]) -> Revise
     values = (view.get("state") or {}).get("values") or {}
     feedback = ((values.get(REVISE_BLOCK_ID) or {}).get(REVISE_INPUT_ID) or {}).get("value") or ""
     conversation = conversation_of(target.conversation_key)
-    source = (
-        MessageRef(conversation=conversation, key=target.thread, thread=target.thread) if target.thread else None
-    )
+    source = MessageRef(conversation=conversation, key=target.thread, thread=target.thread) if target.thread else None
     return ReviseHotfix(
         actor=actor_of(str(user["id"])),
         conversation=conversation,

@@ -184,9 +184,7 @@ class SlackListeners:
         """What a reply asks for beyond its text: a file to upload, or free text to ask for."""
         if reply.attachment is not None:
             attachment = reply.attachment
-            await self._notifier.upload(
-                command.conversation, attachment.filename, attachment.content, thread=thread
-            )
+            await self._notifier.upload(command.conversation, attachment.filename, attachment.content, thread=thread)
         if reply.prompt is not None and reply.hotfix_id is not None:
             await self._open_revise_modal(reply, command.conversation, trigger_id, thread, command.actor)
 

@@ -96,9 +96,7 @@ class SlackNotifier:
 
         return await self._throttle.send(lane, lambda: _classified(method, call))
 
-    async def post(
-        self, conversation: ConversationRef, card: Card, *, thread: MessageRef | None = None
-    ) -> MessageRef:
+    async def post(self, conversation: ConversationRef, card: Card, *, thread: MessageRef | None = None) -> MessageRef:
         message = render_card(card)
         thread_ts = _thread_ts(thread)
         params: dict[str, Any] = {"channel": conversation.key, "text": message.text, "blocks": list(message.blocks)}

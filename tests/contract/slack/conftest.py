@@ -29,8 +29,14 @@ def sink() -> FakeCommandSink:
 
 @pytest.fixture
 async def adapter(fake_slack: FakeSlackApi, sink: FakeCommandSink) -> AsyncIterator[SlackAdapter]:
-    slack = SlackAdapter(bot_token=BOT_TOKEN, sink=sink, signing_secret=SIGNING_SECRET, http_port=0,
-                         http_host="127.0.0.1", api_base_url=fake_slack.base_url)
+    slack = SlackAdapter(
+        bot_token=BOT_TOKEN,
+        sink=sink,
+        signing_secret=SIGNING_SECRET,
+        http_port=0,
+        http_host="127.0.0.1",
+        api_base_url=fake_slack.base_url,
+    )
     await slack.start()
     yield slack
     await slack.stop()

@@ -167,8 +167,15 @@ class FakeSlackApi:
 
     async def _m_auth_test(self, params: dict[str, Any]) -> web.Response:
         return web.json_response(
-            {"ok": True, "url": "https://fake.slack.com/", "team": "Fake", "user": "hotfix-bot",
-             "team_id": TEAM_ID, "user_id": BOT_USER_ID, "bot_id": BOT_ID},
+            {
+                "ok": True,
+                "url": "https://fake.slack.com/",
+                "team": "Fake",
+                "user": "hotfix-bot",
+                "team_id": TEAM_ID,
+                "user_id": BOT_USER_ID,
+                "bot_id": BOT_ID,
+            },
             headers={"x-oauth-scopes": "chat:write,commands,files:write,app_mentions:read"},
         )
 
@@ -186,13 +193,27 @@ class FakeSlackApi:
             self.rejected.append(("chat.postMessage", problem))
             return _ok_false(problem if problem in {"no_text", "channel_not_found"} else "invalid_blocks")
         message = Message(
-            channel=params["channel"], ts=self._next_ts(), text=params.get("text", ""),
-            blocks=list(params.get("blocks") or []), thread_ts=params.get("thread_ts"),
+            channel=params["channel"],
+            ts=self._next_ts(),
+            text=params.get("text", ""),
+            blocks=list(params.get("blocks") or []),
+            thread_ts=params.get("thread_ts"),
         )
         self.messages[(message.channel, message.ts)] = message
-        return web.json_response({"ok": True, "channel": message.channel, "ts": message.ts,
-                                  "message": {"type": "message", "text": message.text, "ts": message.ts,
-                                              "bot_id": BOT_ID, "blocks": message.blocks}})
+        return web.json_response(
+            {
+                "ok": True,
+                "channel": message.channel,
+                "ts": message.ts,
+                "message": {
+                    "type": "message",
+                    "text": message.text,
+                    "ts": message.ts,
+                    "bot_id": BOT_ID,
+                    "blocks": message.blocks,
+                },
+            }
+        )
 
     async def _m_chat_update(self, params: dict[str, Any]) -> web.Response:
         message = self.messages.get((params.get("channel", ""), params.get("ts", "")))
@@ -248,7 +269,7 @@ class FakeSlackApi:
 
 def _bearer(request: web.Request) -> str | None:
     auth = request.headers.get("Authorization", "")
-    return auth[len("Bearer "):] if auth.startswith("Bearer ") else None
+    return auth[len("Bearer ") :] if auth.startswith("Bearer ") else None
 
 
 async def _params(request: web.Request) -> dict[str, Any]:

@@ -46,8 +46,12 @@ class FakeSocketModeServer:
         assert self._socket is not None
         envelope_id = str(uuid.uuid4())
         self.acks[envelope_id] = asyncio.get_running_loop().create_future()
-        envelope = {"envelope_id": envelope_id, "type": kind, "payload": payload,
-                    "accepts_response_payload": kind != "events_api"}
+        envelope = {
+            "envelope_id": envelope_id,
+            "type": kind,
+            "payload": payload,
+            "accepts_response_payload": kind != "events_api",
+        }
         if kind == "events_api":
             envelope.update({"retry_attempt": 0, "retry_reason": ""})
         await self._socket.send_str(json.dumps(envelope))
@@ -57,11 +61,16 @@ class FakeSocketModeServer:
         socket = web.WebSocketResponse(heartbeat=None)
         await socket.prepare(request)
         self._socket = socket
-        await socket.send_str(json.dumps({
-            "type": "hello", "num_connections": 1,
-            "debug_info": {"host": "fake", "approximate_connection_time": 18060},
-            "connection_info": {"app_id": "A0APP"},
-        }))
+        await socket.send_str(
+            json.dumps(
+                {
+                    "type": "hello",
+                    "num_connections": 1,
+                    "debug_info": {"host": "fake", "approximate_connection_time": 18060},
+                    "connection_info": {"app_id": "A0APP"},
+                }
+            )
+        )
         self.connected.set()
         async for message in socket:
             if message.type != WSMsgType.TEXT:

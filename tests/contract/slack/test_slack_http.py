@@ -34,17 +34,27 @@ OPS = ConversationRef(platform="slack", key="C0OPS")
 
 # (what Slack sends as `text` after escaping, what the person typed)
 INCIDENTS = [
-    ('checkout returns 500 when the "payload" token is null :fire:',
-     'checkout returns 500 when the "payload" token is null :fire:'),
-    ("`POST /api/v2/orders` → 502 since 14:03 &amp; retries pile up 😱",
-     "`POST /api/v2/orders` → 502 since 14:03 & retries pile up 😱"),
-    ("webhook json &lt;payload&gt; rejected, see <https://sentry.example/issues/42?x=1&amp;y=2|sentry>",
-     "webhook json <payload> rejected, see sentry (https://sentry.example/issues/42?x=1&y=2)"),
+    (
+        'checkout returns 500 when the "payload" token is null :fire:',
+        'checkout returns 500 when the "payload" token is null :fire:',
+    ),
+    (
+        "`POST /api/v2/orders` → 502 since 14:03 &amp; retries pile up 😱",
+        "`POST /api/v2/orders` → 502 since 14:03 & retries pile up 😱",
+    ),
+    (
+        "webhook json &lt;payload&gt; rejected, see <https://sentry.example/issues/42?x=1&amp;y=2|sentry>",
+        "webhook json <payload> rejected, see sentry (https://sentry.example/issues/42?x=1&y=2)",
+    ),
     ("stop sending duplicate emails to customers", "stop sending duplicate emails to customers"),
-    ("command `rake db:migrate` hangs; token='abc' and \"quoted\" args\nsecond line &gt;&gt; log",
-     "command `rake db:migrate` hangs; token='abc' and \"quoted\" args\nsecond line >> log"),
-    ("<@U999|carol> says login is broken for SSO users ¯\\_(ツ)_/¯",
-     "@carol says login is broken for SSO users ¯\\_(ツ)_/¯"),
+    (
+        "command `rake db:migrate` hangs; token='abc' and \"quoted\" args\nsecond line &gt;&gt; log",
+        "command `rake db:migrate` hangs; token='abc' and \"quoted\" args\nsecond line >> log",
+    ),
+    (
+        "<@U999|carol> says login is broken for SSO users ¯\\_(ツ)_/¯",
+        "@carol says login is broken for SSO users ¯\\_(ツ)_/¯",
+    ),
 ]
 
 
@@ -100,11 +110,13 @@ async def test_forged_or_replayed_requests_get_401_and_do_nothing(
     if forgery == "wrong_secret":
         headers = signed_headers(body, content_type="application/x-www-form-urlencoded", secret="not-the-secret")
     elif forgery == "stale":
-        headers = signed_headers(body, content_type="application/x-www-form-urlencoded",
-                                 timestamp=int(time.time()) - 301)
+        headers = signed_headers(
+            body, content_type="application/x-www-form-urlencoded", timestamp=int(time.time()) - 301
+        )
     elif forgery == "future":
-        headers = signed_headers(body, content_type="application/x-www-form-urlencoded",
-                                 timestamp=int(time.time()) + 301)
+        headers = signed_headers(
+            body, content_type="application/x-www-form-urlencoded", timestamp=int(time.time()) + 301
+        )
     elif forgery == "missing":
         del headers["X-Slack-Signature"]
     elif forgery == "tampered":
@@ -132,8 +144,12 @@ async def test_every_button_becomes_press_button_and_is_answered_privately(
     sender: SlackSender, sink: FakeCommandSink, fake_slack: FakeSlackApi, action: ButtonAction
 ) -> None:
     sink.script = lambda c: Reply(text=f"HF-7 (shop): {action.name.lower()} noted", hotfix_id=7)
-    payload = block_actions(value=f"{action.value}:tok-{action.value}", action_id=action_id_for(action).value,
-                            response_url=fake_slack.response_url("press"), thread_ts="1700000000.000050")
+    payload = block_actions(
+        value=f"{action.value}:tok-{action.value}",
+        action_id=action_id_for(action).value,
+        response_url=fake_slack.response_url("press"),
+        thread_ts="1700000000.000050",
+    )
     status, _, body = await sender.interaction(payload)
     assert status == 200 and body == ""
     await fake_slack.wait_for(lambda: fake_slack.responses)
@@ -180,8 +196,12 @@ async def test_revise_opens_a_modal_whose_submission_becomes_revise_hotfix(
         return Reply(text="HF-7 (shop): feedback sent to the agent", hotfix_id=7)
 
     sink.script = script
-    payload = block_actions(value="rv:review-7", action_id="hotfix_revise", response_url=fake_slack.response_url(),
-                            message_ts="1700000000.000300")
+    payload = block_actions(
+        value="rv:review-7",
+        action_id="hotfix_revise",
+        response_url=fake_slack.response_url(),
+        message_ts="1700000000.000300",
+    )
     await sender.interaction(payload)
     await fake_slack.wait_for(lambda: fake_slack.views)
     [view] = fake_slack.views
@@ -214,8 +234,9 @@ async def test_full_diff_is_uploaded_as_a_snippet(
     sender: SlackSender, sink: FakeCommandSink, fake_slack: FakeSlackApi
 ) -> None:
     diff = b"--- a/app.py\n+++ b/app.py\n@@ -1 +1 @@\n-x = 1\n+x = 2\n"
-    sink.script = lambda c: Reply(text="HF-7 (shop): full diff attached",
-                                  attachment=Attachment(filename="HF-7.diff", content=diff))
+    sink.script = lambda c: Reply(
+        text="HF-7 (shop): full diff attached", attachment=Attachment(filename="HF-7.diff", content=diff)
+    )
     status, _, _ = await sender.slash("diff HF-7", response_url=fake_slack.response_url())
     assert status == 200
     assert isinstance(sink.commands[0], ShowDiff)
@@ -228,8 +249,15 @@ async def test_full_diff_is_uploaded_as_a_snippet(
 
 @pytest.fixture
 async def slow_adapter(fake_slack: FakeSlackApi, sink: FakeCommandSink) -> AsyncIterator[SlackSender]:
-    slack = SlackAdapter(bot_token=BOT_TOKEN, sink=sink, signing_secret=SIGNING_SECRET, http_port=0,
-                         http_host="127.0.0.1", api_base_url=fake_slack.base_url, ack_budget=0.05)
+    slack = SlackAdapter(
+        bot_token=BOT_TOKEN,
+        sink=sink,
+        signing_secret=SIGNING_SECRET,
+        http_port=0,
+        http_host="127.0.0.1",
+        api_base_url=fake_slack.base_url,
+        ack_budget=0.05,
+    )
     await slack.start()
     async with aiohttp.ClientSession() as session:
         yield SlackSender(f"http://127.0.0.1:{slack.bound_port}{EVENTS_PATH}", session)

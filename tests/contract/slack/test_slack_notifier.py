@@ -23,9 +23,14 @@ MIN_GAP = 0.9  # one write per second per channel, minus scheduling noise betwee
 
 
 def status_card(step: int, *, hotfix_id: int = 7) -> Card:
-    return Card(key=f"status:{hotfix_id}", kind="status", title=f"HF-{hotfix_id} shop: checkout 500",
-                hotfix_id=hotfix_id, fields=(Field(label="Last action", value=f"step {step} <edit> & run"),),
-                buttons=(Button(label="Stop", action=ButtonAction.STOP, token=f"card-{hotfix_id}", style="danger"),))
+    return Card(
+        key=f"status:{hotfix_id}",
+        kind="status",
+        title=f"HF-{hotfix_id} shop: checkout 500",
+        hotfix_id=hotfix_id,
+        fields=(Field(label="Last action", value=f"step {step} <edit> & run"),),
+        buttons=(Button(label="Stop", action=ButtonAction.STOP, token=f"card-{hotfix_id}", style="danger"),),
+    )
 
 
 @pytest.fixture
@@ -49,8 +54,12 @@ async def test_cards_go_to_the_channel_and_approvals_into_its_thread(
     notifier: SlackNotifier, fake_slack: FakeSlackApi
 ) -> None:
     card_ref = await notifier.post(OPS, status_card(1))
-    approval = Card(key="approval:a1", kind="approval", title="HF-7 wants to run `npm install`",
-                    buttons=(Button(label="Approve", action=ButtonAction.APPROVE, token="a1", style="primary"),))
+    approval = Card(
+        key="approval:a1",
+        kind="approval",
+        title="HF-7 wants to run `npm install`",
+        buttons=(Button(label="Approve", action=ButtonAction.APPROVE, token="a1", style="primary"),),
+    )
     approval_ref = await notifier.post(OPS, approval, thread=card_ref)
     nested_ref = await notifier.post(OPS, approval, thread=approval_ref)
     assert card_ref.conversation == OPS and card_ref.thread is None
@@ -170,9 +179,25 @@ async def test_uploads_land_in_the_thread_as_a_snippet(notifier: SlackNotifier, 
     [
         ({"text": "t", "blocks": [{"type": "divider"}] * 51}, "51 blocks"),
         ({"text": "t", "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "x" * 3001}}]}, "3001"),
-        ({"text": "t", "blocks": [{"type": "actions", "elements": [
-            {"type": "button", "action_id": "a", "text": {"type": "plain_text", "text": "A"}, "value": "v" * 2001}]}]},
-         "value longer than 2000"),
+        (
+            {
+                "text": "t",
+                "blocks": [
+                    {
+                        "type": "actions",
+                        "elements": [
+                            {
+                                "type": "button",
+                                "action_id": "a",
+                                "text": {"type": "plain_text", "text": "A"},
+                                "value": "v" * 2001,
+                            }
+                        ],
+                    }
+                ],
+            },
+            "value longer than 2000",
+        ),
         ({"text": "", "blocks": [{"type": "divider"}]}, "missing text fallback"),
     ],
 )

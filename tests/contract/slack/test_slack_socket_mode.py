@@ -56,19 +56,34 @@ def script(command: Command) -> Reply:
 
 
 def slash_payload(text: str) -> dict:
-    return {"token": "x", "team_id": "T0FAKE", "team_domain": "fake", "channel_id": "C0OPS", "channel_name": "ops",
-            "user_id": "U111", "user_name": "alice", "command": "/hotfix", "text": text, "api_app_id": "A0APP",
-            "is_enterprise_install": "false", "response_url": "", "trigger_id": "1.2.3"}
+    return {
+        "token": "x",
+        "team_id": "T0FAKE",
+        "team_domain": "fake",
+        "channel_id": "C0OPS",
+        "channel_name": "ops",
+        "user_id": "U111",
+        "user_name": "alice",
+        "command": "/hotfix",
+        "text": text,
+        "api_app_id": "A0APP",
+        "is_enterprise_install": "false",
+        "response_url": "",
+        "trigger_id": "1.2.3",
+    }
 
 
 def button_of(fake: FakeSlackApi, ts: str, action_id: str) -> dict:
     message = fake.messages[("C0OPS", ts)]
-    return next(e for b in message.blocks if b["type"] == "actions" for e in b["elements"]
-                if e["action_id"] == action_id)
+    return next(
+        e for b in message.blocks if b["type"] == "actions" for e in b["elements"] if e["action_id"] == action_id
+    )
 
 
 async def test_a_hotfix_from_filing_to_ship_over_socket_mode(
-    socket_adapter: SlackAdapter, socket_server: FakeSocketModeServer, fake_slack: FakeSlackApi,
+    socket_adapter: SlackAdapter,
+    socket_server: FakeSocketModeServer,
+    fake_slack: FakeSlackApi,
     sink: FakeCommandSink,
 ) -> None:
     sink.script = script
@@ -82,19 +97,38 @@ async def test_a_hotfix_from_filing_to_ship_over_socket_mode(
 
     # 2. the core posts its status card and an approval in the card's thread (Slack says 429 once)
     notifier = socket_adapter.notifier
-    card = await notifier.post(OPS, Card(key="status:7", kind="status", title="HF-7 shop: running", hotfix_id=7,
-                                         buttons=(Button(label="Stop", action=ButtonAction.STOP, token="c7"),)))
+    card = await notifier.post(
+        OPS,
+        Card(
+            key="status:7",
+            kind="status",
+            title="HF-7 shop: running",
+            hotfix_id=7,
+            buttons=(Button(label="Stop", action=ButtonAction.STOP, token="c7"),),
+        ),
+    )
     fake_slack.fail("chat.postMessage", status=429, retry_after=1)
-    approval_card = Card(key="approval:a1", kind="approval", title="HF-7 wants to run `npm install`",
-                         buttons=(Button(label="Approve", action=ButtonAction.APPROVE, token="a1", style="primary"),
-                                  Button(label="Deny", action=ButtonAction.DENY, token="a1", style="danger")))
+    approval_card = Card(
+        key="approval:a1",
+        kind="approval",
+        title="HF-7 wants to run `npm install`",
+        buttons=(
+            Button(label="Approve", action=ButtonAction.APPROVE, token="a1", style="primary"),
+            Button(label="Deny", action=ButtonAction.DENY, token="a1", style="danger"),
+        ),
+    )
     approval = await notifier.post(OPS, approval_card, thread=card)
     assert approval.thread == card.key
 
     # 3. an approver presses Approve on what was actually posted
     approve = button_of(fake_slack, approval.key, "hotfix_approve")
-    press = block_actions(value=approve["value"], action_id=approve["action_id"], message_ts=approval.key,
-                          thread_ts=card.key, response_url=fake_slack.response_url("approve"))
+    press = block_actions(
+        value=approve["value"],
+        action_id=approve["action_id"],
+        message_ts=approval.key,
+        thread_ts=card.key,
+        response_url=fake_slack.response_url("approve"),
+    )
     assert await socket_server.send_envelope("interactive", press) == {}
     await fake_slack.wait_for(lambda: fake_slack.responses)
     pressed = sink.commands[-1]
@@ -103,25 +137,46 @@ async def test_a_hotfix_from_filing_to_ship_over_socket_mode(
 
     # 4. the core replaces the buttons with who decided (a 503 on the way)
     fake_slack.fail("chat.update", status=503)
-    await notifier.edit(approval, Card(key="approval:a1", kind="approval", title=approval_card.title,
-                                       decided="Approved by slack:U222"))
+    await notifier.edit(
+        approval, Card(key="approval:a1", kind="approval", title=approval_card.title, decided="Approved by slack:U222")
+    )
     await notifier.drain()
     decided = fake_slack.messages[("C0OPS", approval.key)]
     assert not [b for b in decided.blocks if b["type"] == "actions"] and "Approved by slack:U222" in str(decided.blocks)
 
     # 5. review: Revise opens a modal; its submission becomes ReviseHotfix
-    review = await notifier.post(OPS, Card(key="review:7", kind="review", title="HF-7 ready", hotfix_id=7,
-                                           code="-a\n+b", buttons=(
-                                               Button(label="Approve", action=ButtonAction.APPROVE, token="s7"),
-                                               Button(label="Revise", action=ButtonAction.REVISE, token="r7"))),
-                                 thread=card)
+    review = await notifier.post(
+        OPS,
+        Card(
+            key="review:7",
+            kind="review",
+            title="HF-7 ready",
+            hotfix_id=7,
+            code="-a\n+b",
+            buttons=(
+                Button(label="Approve", action=ButtonAction.APPROVE, token="s7"),
+                Button(label="Revise", action=ButtonAction.REVISE, token="r7"),
+            ),
+        ),
+        thread=card,
+    )
     revise = button_of(fake_slack, review.key, "hotfix_revise")
-    press = block_actions(value=revise["value"], action_id=revise["action_id"], user="U111", message_ts=review.key,
-                          thread_ts=card.key, response_url=fake_slack.response_url("revise"))
+    press = block_actions(
+        value=revise["value"],
+        action_id=revise["action_id"],
+        user="U111",
+        message_ts=review.key,
+        thread_ts=card.key,
+        response_url=fake_slack.response_url("revise"),
+    )
     await socket_server.send_envelope("interactive", press)
     await fake_slack.wait_for(lambda: fake_slack.views)
-    assert await socket_server.send_envelope("interactive", view_submission(
-        fake_slack.views[0], feedback="also handle the empty `token` case")) == {}
+    assert (
+        await socket_server.send_envelope(
+            "interactive", view_submission(fake_slack.views[0], feedback="also handle the empty `token` case")
+        )
+        == {}
+    )
     await sink.wait_for(4)
     revised = sink.commands[3]
     assert isinstance(revised, ReviseHotfix) and revised.hotfix_id == 7
@@ -129,8 +184,12 @@ async def test_a_hotfix_from_filing_to_ship_over_socket_mode(
 
     # 6. ship: Approve on the review card
     ship = button_of(fake_slack, review.key, "hotfix_approve")
-    press = block_actions(value=ship["value"], action_id=ship["action_id"], message_ts=review.key,
-                          response_url=fake_slack.response_url("ship"))
+    press = block_actions(
+        value=ship["value"],
+        action_id=ship["action_id"],
+        message_ts=review.key,
+        response_url=fake_slack.response_url("ship"),
+    )
     await socket_server.send_envelope("interactive", press)
     await sink.wait_for(5)
     shipped = sink.commands[4]

@@ -52,10 +52,18 @@ def test_every_button_action_has_its_own_action_id() -> None:
 
 
 def test_a_review_card_renders_buttons_with_payload_values_and_a_fallback() -> None:
-    card = Card(key="review:7", kind="review", title="HF-7 shop: checkout 500", hotfix_id=7,
-                badges=("p1", "shared state"), fields=(Field(label="Branch", value="hotfix/7-checkout-500"),),
-                body=("Verification: 12 passed",), code="- a\n+ b", code_label="diff excerpt",
-                buttons=ALL_BUTTONS)
+    card = Card(
+        key="review:7",
+        kind="review",
+        title="HF-7 shop: checkout 500",
+        hotfix_id=7,
+        badges=("p1", "shared state"),
+        fields=(Field(label="Branch", value="hotfix/7-checkout-500"),),
+        body=("Verification: 12 passed",),
+        code="- a\n+ b",
+        code_label="diff excerpt",
+        buttons=ALL_BUTTONS,
+    )
     message = render_card(card)
     assert message.text == "HF-7 shop: checkout 500"
     actions = [b for b in message.blocks if b["type"] == "actions"]
@@ -69,8 +77,18 @@ def test_a_review_card_renders_buttons_with_payload_values_and_a_fallback() -> N
 
 def test_untrusted_text_is_escaped_everywhere() -> None:
     evil = "<!channel> & <https://evil.example|click> > done"
-    card = Card(key="status:1", kind="status", title=evil, badges=(evil,), fields=(Field(label=evil, value=evil),),
-                blocker=evil, body=(evil,), code=evil, code_label=evil, decided=evil)
+    card = Card(
+        key="status:1",
+        kind="status",
+        title=evil,
+        badges=(evil,),
+        fields=(Field(label=evil, value=evil),),
+        blocker=evil,
+        body=(evil,),
+        code=evil,
+        code_label=evil,
+        decided=evil,
+    )
     message = render_card(card)
     rendered = _texts(message.blocks) + message.text
     assert "<" not in rendered and ">" not in rendered.replace("&gt;", "")
@@ -117,8 +135,9 @@ def test_many_paragraphs_never_exceed_fifty_blocks(paragraphs: int) -> None:
 
 def test_long_titles_and_fields_are_cut_visibly() -> None:
     long = "x&" * 4000
-    message = render_card(Card(key="s", kind="status", title=long, fields=(Field(label="L", value=long),),
-                               body=(long,)))
+    message = render_card(
+        Card(key="s", kind="status", title=long, fields=(Field(label="L", value=long),), body=(long,))
+    )
     assert all(TRUNCATION_MARKER in b["text"]["text"] for b in message.blocks if b["type"] == "section")
     assert _accepted_by_fake_slack(message)
 
@@ -145,7 +164,10 @@ def test_the_revise_modal_is_valid_and_carries_the_target() -> None:
     ("typed", "plain"),
     [
         ("payload &amp; token &lt;json&gt;", "payload & token <json>"),
-        ("see <https://grafana.example/d/1?a=1&amp;b=2|dashboard>", "see dashboard (https://grafana.example/d/1?a=1&b=2)"),
+        (
+            "see <https://grafana.example/d/1?a=1&amp;b=2|dashboard>",
+            "see dashboard (https://grafana.example/d/1?a=1&b=2)",
+        ),
         ("see <https://status.example.com>", "see https://status.example.com"),
         ("see <http://status.example.com|status.example.com>", "see status.example.com"),
         ("repo:<http://shop.io|shop.io> p0 down", "repo:shop.io p0 down"),
@@ -160,9 +182,14 @@ def test_slack_markup_becomes_what_was_typed(typed: str, plain: str) -> None:
 
 
 def _press_body(value: object, **extra: object) -> tuple[dict, dict]:
-    body = {"type": "block_actions", "user": {"id": "U222"}, "channel": {"id": "C0OPS"},
-            "container": {"message_ts": "1700000000.000100", "channel_id": "C0OPS"},
-            "message": {"ts": "1700000000.000100"}, **extra}
+    body = {
+        "type": "block_actions",
+        "user": {"id": "U222"},
+        "channel": {"id": "C0OPS"},
+        "container": {"message_ts": "1700000000.000100", "channel_id": "C0OPS"},
+        "message": {"ts": "1700000000.000100"},
+        **extra,
+    }
     return body, {"action_id": "hotfix_approve", "value": value}
 
 
@@ -183,8 +210,10 @@ def test_malformed_button_values_are_not_commands(value: object) -> None:
 
 def test_a_modal_submission_becomes_revise_hotfix() -> None:
     target = RevisePrompt(hotfix_id=7, conversation_key="C0OPS", thread="1700000000.000100")
-    view = {"private_metadata": target.to_metadata(),
-            "state": {"values": {"feedback": {"feedback_text": {"value": "  keep the retry & log it  "}}}}}
+    view = {
+        "private_metadata": target.to_metadata(),
+        "state": {"values": {"feedback": {"feedback_text": {"value": "  keep the retry & log it  "}}}},
+    }
     command = revise_from_view({"user": {"id": "U111"}}, view)
     assert isinstance(command, ReviseHotfix)
     assert command.hotfix_id == 7 and command.feedback == "keep the retry & log it"
