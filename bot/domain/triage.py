@@ -65,7 +65,10 @@ _CLEANUPS = (
     _rule(
         "rewrites",
         r"\b(?:rewrite|rewriting)\s+(?:the|our|this|that|all|it)\b|\boverhaul\w*|\brestructur\w*|"
-        r"\breorgani[sz]\w*|\bre-?architect\w*|\bmoderni[sz]\w*",
+        r"\breorgani[sz]\w*|\bre-?architect\w*|\bmoderni[sz]\w*|\bconvert\w* (?:the |our )?(?:codebase|code|"
+        r"project|app|repo)\b|\bsplit (?:up )?(?:the |our )?(?:monolith|module|class|file)|"
+        r"\bmigrat\w*\s+(?:the\s+|our\s+)?(?:\S+\s+){0,2}?(?:to|from)\s+\S+\s+v?\d|"
+        r"\breplac\w*\s+[\w@/-]+\.?(?:js|py)?\s+with\s+[\w.@/-]+$",
     ),
     _rule(
         "cleanups",
@@ -132,6 +135,11 @@ _BROAD = (
     ),
 )
 
+_NEGATION = r"(?:not|never|no longer|(?:is|are|was|were|does|do|did|has|have|had|won)n'?t)"
+_EXPECTED_VERB = (
+    r"(?:persist|sav|load|updat|refresh|arriv|finish|complet|submit|send|sent|show|appear|open|respond|run|ran|"
+    r"start|sync|redirect|render|display|work|process|trigger|fir|match|appl|accept|connect|deliver|receiv)"
+)
 _COUNT_AFTER = (  # "500 users", "500ms", "500 %" are amounts, not status codes
     r"(?!\s*(?:users?|customers?|people|orders?|items?|rows?|records?|ms|s|seconds?|minutes?|mb|gb|kb|k)\b|\s*%)"
 )
@@ -156,7 +164,8 @@ _SYMPTOMS = (
     _rule(
         "hang or slowness",
         r"\bhang(?:s|ing)?\b|\bhung\b|\bfreez(?:e|es|ing)\b|\bfrozen\b|\bstuck\b|\bslow\w*|\blatency\b|"
-        r"\bspinn(?:er|ing)\b|\binfinite (?:loop|spinner|redirect)s?\b|\bredirect loop\b",
+        r"\bspinn(?:er|ing)\b|\binfinite (?:loop|spinner|redirect)s?\b|\bredirect loop\b|"
+        r"\btakes? (?:over )?\d+\s*(?:s|secs?|seconds?|mins?|minutes?)\b",
         exemptable=False,
     ),
     _rule(
@@ -170,17 +179,23 @@ _SYMPTOMS = (
         "failure",
         r"\bfail(?:s|ed|ing|ure|ures)?\b|\bbroken\b|\bbreak(?:s|ing)?\b|\bbroke\b|\bnot working\b|"
         r"\bdo(?:es)?n'?t work\b|\bdo(?:es)? not work\b|\bstopped working\b|\bno longer\b|\bregress\w*|"
-        r"\bdoes nothing\b|\bnothing happens\b|\bdo(?:es)?n'?t do anything\b",
+        r"\bdoes nothing\b|\bnothing happens\b|\bdo(?:es)?n'?t do anything\b|\bgr[ae]yed out\b|"
+        r"\breject\w* (?:valid|legit\w*|correct|good|all)\b|\bloop(?:s|ing)? back\b|"
+        rf"\b{_NEGATION}\s+(?:\w+\s+)?{_EXPECTED_VERB}\w*",
         exemptable=False,
     ),
     _rule(
         "users blocked",
-        r"\bcan'?t\b|\bcannot\b|\bcan not\b|\bunable to\b|\bcould(?:n'?t| not)\b|\bwon'?t let\b",
+        r"\bcan'?t\b|\bcannot\b|\bcan not\b|\bunable to\b|\bcould(?:n'?t| not)\b|\bwon'?t let\b|"
+        r"\bimpossible to\b|\bblock(?:s|ed)\b",
         exemptable=False,
     ),
     _rule(
         "data shown wrong",
-        r"\bwrong\b|\bincorrect\w*|\binstead of\b|\bmissing\b|\bduplicat\w*|\btwice\b|\bdouble[- ]charg\w*|"
+        r"\bwrong\b|\bincorrect\w*|\binstead of\b|\bmissing\b|\bduplicat\w*|\btwice\b|"
+        r"\bdouble[- ](?:charg|pa|bill|book|sen)\w*|\bblank\b|\bstays? (?:at|empty|blank)\b|"
+        r"\bno (?:results|data|response|emails?|orders?|items?|output)\b|\b(?:returns?|shows?) nothing\b|"
+        r"\bexpire[sd]? (?:immediately|instantly|right away|too (?:early|soon))\b|"
         r"\bnegative\b|\bnan\b|\bnull\b|\bundefined\b|\bcorrupt\w*|\bdata loss\b|\bmismatch\w*|\bdisappear\w*|"
         r"\bnot (?:showing|shown|displayed|saved|sent|received|updating|updated|delivered)\b|\blost\b|"
         r"\bdelet(?:es|ed|ing)\b|\bwip(?:es|ed|ing)\b|\blogged out\b|\blogs? (?:\w+ )?out\b",
@@ -193,7 +208,8 @@ _SYMPTOMS = (
     ),
     _rule(
         "security",
-        r"\bleak\w*|\bexposed?\b|\bxss\b|\bsql injection\b|\bvulnerab\w*|\bcve-\d",
+        r"\bleak\w*|\bexposed?\b|\bxss\b|\bsql injection\b|\bvulnerab\w*|\bcve-\d|"
+        r"\bother (?:users|customers|people|accounts)'?s?\b",
         exemptable=False,
     ),
 )

@@ -47,6 +47,29 @@ ACCEPTED = [
     "Search results are missing products added today",
     "Deadlock in the inventory reservation job blocks all orders",
     "memory leak in the image resizer crashes pods every hour",
+    "Stripe payouts job double-pays merchants since 02:00",
+    "After yesterday's deploy the order confirmation email has the wrong total",
+    "Cart badge count stays at 0 after adding items",
+    "Admin panel: impossible to save product variants, spinner forever",
+    "Google login popup closes immediately and nothing happens",
+    "Checkout button greyed out on Android 14",
+    'The app shows "Something went wrong" on the orders tab',
+    "Sentry: ZeroDivisionError in discounts.apply_coupon",
+    "Coupon code SAVE10 gives 100% off instead of 10%",
+    "Health check failing, pods in CrashLoopBackOff",
+    "The nightly export job has not run since Tuesday",
+    "Uploads over 10MB fail with 413",
+    "Password reset link expired immediately",
+    "Users see other users' orders in their account page",
+    "Invoice PDFs render blank for EU customers",
+    "Rate limiter blocks all traffic from our office IP",
+    "Orders stuck in pending state",
+    "Homepage takes 12 seconds to load",
+    "Login loops back to the sign-in page",
+    "Dark mode toggle does not persist",
+    "Search returns no results for anything with a hyphen",
+    "Webhook signature verification rejects valid Stripe events",
+    "Investigate why signups are down this week",
 ]
 
 
@@ -75,6 +98,10 @@ REJECTED = [
     ("update our npm packages to latest", "dependency upgrades are not hotfixes: file a normal ticket"),
     ("Rewrite the checkout flow in React", "rewrites are not hotfixes: file a normal ticket"),
     ("overhaul error handling in the API", "rewrites are not hotfixes: file a normal ticket"),
+    ("Convert the codebase to TypeScript", "rewrites are not hotfixes: file a normal ticket"),
+    ("Split the monolith into services", "rewrites are not hotfixes: file a normal ticket"),
+    ("Replace moment.js with date-fns", "rewrites are not hotfixes: file a normal ticket"),
+    ("Migrate the database to Postgres 16", "rewrites are not hotfixes: file a normal ticket"),
     (
         "Refactor checkout and fix the 500 on /pay",
         "refactors are not hotfixes: file the breakage on its own, without the clean-up",
@@ -127,6 +154,11 @@ HELD = [
     ("please look at payments", "no symptom"),
     ("Update the copyright year in the footer", "no symptom"),
     ("Le paiement ne marche plus", "no symptom"),
+    ("Improve performance of the dashboard", "no symptom"),
+    ("Write tests for the billing module", "no symptom"),
+    ("Document the webhook API", "no symptom"),
+    ("CI is red on main", "no symptom"),
+    ("I want to show prices in EUR", "feature work"),
 ]
 
 
