@@ -7,7 +7,8 @@ escapes undone, lowercased, whitespace collapsed) and decides, first rule that f
    formatting/linting, "tech debt", dependency upgrades for their own sake. Any priority, any mode: p0 and
    ``mode:diagnose`` never admit a refactor. A cleanup word does not count when it names the cause or the
    broken feature instead of the request: "500s since the refactor", "the refactor broke login", "users can't
-   rename files", "the cleanup job deletes live sessions".
+   rename files", "the cleanup job deletes live sessions". Converting the codebase, splitting the monolith,
+   swapping a library ("replace moment.js with date-fns") and version migrations count as rewrites.
 2. **hold** a design question ("should we …", "what's the best way …", "thoughts on …", "trade-offs").
 3. **hold** feature work: "add support for", "new endpoint", "implement …", "feature request"; softer wishes
    ("would be nice", "allow users to", "I want") only when no symptom is named.
@@ -237,7 +238,8 @@ _NOT_A_SUBJECT = frozenset(
 )
 _WORD = re.compile(r"[a-z0-9][a-z0-9_'./-]*")
 _STATUS_CODE = re.compile(r"[45]\d\d")
-_SLACK_ANGLE = re.compile(r"<(?:[^|>]*\|)?([^>]*)>")
+_SLACK_ANGLE = re.compile(r"<(?:[^|<>]*\|)?([^<>]*)>")
+_MAX_READ_CHARS = 8000  # a long file-lane description is judged on its opening
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d{1,2}[.)])\s+\S", re.MULTILINE)
 _CAUSE_BEFORE = frozenset(
     """after since from by during caused because recent last latest yesterday's today's new old no not
@@ -256,14 +258,14 @@ def triage(*, description: str, priority: Priority, mode: Mode) -> TriageResult:
     symptoms = _symptoms(text)
     if found_cleanup is not None:
         return _reject_cleanup(found_cleanup, bool(symptoms))
-    held = _held_for_shape(text, description, bool(symptoms))
+    held = _held_for_shape(text, description[:_MAX_READ_CHARS], bool(symptoms))
     if held is not None:
         return held
     return _vagueness_bar(text, symptoms, priority=priority, mode=mode)
 
 
 def _normalised(description: str) -> str:
-    text = _SLACK_ANGLE.sub(lambda m: m.group(1), html.unescape(description))
+    text = _SLACK_ANGLE.sub(lambda m: m.group(1), html.unescape(description[:_MAX_READ_CHARS]))
     text = text.replace("\u2019", "'").replace("\u2018", "'").casefold()
     return " ".join(text.split())
 

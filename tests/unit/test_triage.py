@@ -277,3 +277,8 @@ def test_reasons_are_always_one_friendly_line(description: str) -> None:
             assert result.reason and "\n" not in result.reason
             assert len(result.reason) < 200
             assert all("\n" not in signal for signal in result.signals)
+
+
+def test_a_very_long_description_is_judged_on_its_opening() -> None:
+    assert judge("Checkout returns 500 on /pay. " + "<" * 200_000).outcome == "accept"
+    assert judge("Refactor the billing module. " + "x " * 200_000).outcome == "reject"
