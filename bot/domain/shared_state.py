@@ -12,12 +12,18 @@ from dataclasses import dataclass
 
 from bot.domain.pathmatch import compile_pattern
 
-__all__ = ["BUILT_IN_SHARED_STATE", "SECRET_FILE_PATTERNS", "Finding", "find_shared_state", "shared_state_rule"]
+__all__ = ["BUILT_IN_SHARED_STATE", "SECRET_FILE_PATTERNS", "Finding", "find_shared_state", "is_secret_like",
+           "shared_state_rule"]
+
+_HARMLESS_SUFFIXES = (".example", ".sample", ".template", ".dist", ".defaults", ".pub")
 
 SECRET_FILE_PATTERNS: tuple[str, ...] = (
     ".env", ".env.*", "*.env", "*.pem", "*.key", "*.p12", "*.pfx", "*.jks", "*.keystore", "id_rsa*", "id_dsa*",
-    "id_ecdsa*", "id_ed25519*", "credentials*", "secrets*", ".npmrc", ".pypirc", ".netrc", ".htpasswd",
-    ".git-credentials", "*.kdbx",
+    "id_ecdsa*", "id_ed25519*", "credentials", "secrets/", ".secrets",
+    *(f"{name}.{ext}" for name in ("credentials", "secrets")
+      for ext in ("json", "yml", "yaml", "toml", "ini", "env", "xml", "txt", "csv", "conf", "cfg", "properties")),
+    "*.secret", "*.secrets", ".npmrc", ".pypirc", ".netrc", ".htpasswd", ".git-credentials", "*.kdbx",
+    "service-account*.json",
 )
 
 BUILT_IN_SHARED_STATE: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -76,16 +82,23 @@ def _normalise(path: str) -> str:
     return "" if cleaned == "." else cleaned
 
 
+def is_secret_like(path: str) -> bool:
+    """``.env``, keys, certificates, credentials: reading them needs a person (examples and public keys don't)."""
+    relative = _normalise(path)
+    if not relative or relative.lower().endswith(_HARMLESS_SUFFIXES):
+        return False
+    return any(compile_pattern(pattern).matches(relative) for pattern in SECRET_FILE_PATTERNS)
+
+
 def shared_state_rule(path: str, extra_patterns: Iterable[str] = ()) -> str | None:
     """The rule that makes ``path`` (relative to the repository root) shared state, or None."""
     relative = _normalise(path)
     if not relative:
         return None
-    name = posixpath.basename(relative)
     for category, patterns in BUILT_IN_SHARED_STATE:
         for pattern in patterns:
             if compile_pattern(pattern).matches(relative):
-                return f"built-in shared state: {category} ({name})"
+                return f"built-in shared state: {category} ({pattern.lstrip('/')})"
     for pattern in extra_patterns:
         if compile_pattern(pattern).matches(relative):
             return f"shared_state_paths: {pattern}"
