@@ -66,6 +66,8 @@ class CodexRunner:
         cli = resolve_codex_cli(self._cli_path, env)
         if cli is None:
             return AgentOutcome(ok=False, kind="failed", error=_NOT_FOUND, session_id=spec.session_id)
+        if not os.path.isdir(spec.worktree):
+            return AgentOutcome(ok=False, kind="failed", error="worktree not found", session_id=spec.session_id)
         try:
             server = await spawn_app_server([cli, "app-server", "--listen", "stdio://"], cwd=spec.worktree, env=env)
         except FileNotFoundError:
@@ -80,8 +82,8 @@ class CodexRunner:
         except asyncio.CancelledError:
             await _finish_after_cancel(session)
             raise
-        except (CodexConnectionLost, CodexRpcError):
-            return await session.failed_outcome()
+        except (CodexConnectionLost, CodexRpcError) as exc:
+            return await session.failed_outcome(exc)
         finally:
             await _shielded(session.close())
 

@@ -123,8 +123,10 @@ class CodexSession:
         if self.thread_id and self.turn_id:
             await self._client.request("turn/interrupt", {"threadId": self.thread_id, "turnId": self.turn_id})
 
-    async def failed_outcome(self) -> AgentOutcome:
-        """The app-server went away or broke the protocol: say so in one line."""
+    async def failed_outcome(self, error: CodexConnectionLost | CodexRpcError) -> AgentOutcome:
+        """The app-server refused a request, or went away: say so in one line."""
+        if isinstance(error, CodexRpcError):
+            return self._failed(f"codex refused {error.method}: {error.message}")
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._server.process.wait(), timeout=1.0)
         code = self._server.process.returncode
@@ -135,7 +137,8 @@ class CodexSession:
     async def close(self) -> None:
         for task in self._answers:
             task.cancel()
-        await asyncio.gather(*self._answers, return_exceptions=True)
+        if self._answers:  # a sink that ignores cancellation must not delay the kill
+            await asyncio.wait(self._answers, timeout=0.5)
         await self._client.close()
         await self._server.terminate_tree(grace=1.0, term_wait=1.5)
 

@@ -198,3 +198,22 @@ async def test_model_that_stalls_trips_the_idle_watchdog(
 
     assert (outcome.ok, outcome.kind, outcome.error) == (False, "failed", "no output for 1.5 seconds")
     assert not _runs(_tree(), "app-server")
+
+
+async def test_missing_worktree_is_a_failed_outcome(runner: CodexRunner, tmp_path: Path) -> None:
+    outcome = await runner.run(run_spec(tmp_path / "gone"), ScriptedSink())
+
+    assert (outcome.ok, outcome.kind, outcome.error) == (False, "failed", "worktree not found")
+
+
+async def test_model_choice_and_instructions_reach_the_model(
+    codex_cli: str, agent_home: dict[str, str], model: ScriptedModelServer, worktree: Path
+) -> None:
+    runner = CodexRunner(cli_path=codex_cli, env=agent_home, model="gpt-hotfix-test")
+
+    outcome = await runner.run(run_spec(worktree, instructions="HOTFIX RULES: no refactors."), ScriptedSink())
+
+    assert outcome.ok, outcome.error
+    assert model.requests[0]["model"] == "gpt-hotfix-test"
+    developer = [item for item in model.requests[0]["input"] if item.get("role") == "developer"]
+    assert any("HOTFIX RULES: no refactors." in str(item["content"]) for item in developer)
