@@ -95,7 +95,9 @@ def _random_looking(body: str) -> bool:
     return _has_classes(body)
 
 
-_B = r"(?<![A-Za-z0-9_\-])"  # a token starts after a non-token character
+# A token starts after a non-token character, or after the "-" that marks a removed line in a diff.
+_AFTER_REMOVED_MARK = r"|(?<=\n-)|(?<=^-)"
+_B = r"(?:(?<![A-Za-z0-9_\-])" + _AFTER_REMOVED_MARK + ")"
 _E = r"(?![A-Za-z0-9_\-])"
 
 _TOKEN_RULES: tuple[_TokenRule, ...] = (
@@ -251,15 +253,16 @@ def _redact_base64_lines(text: str) -> str:
 # Context rules: URL passwords, Authorization headers and Bearer tokens
 
 _URL_PASSWORD = re.compile(
-    r"(?<![A-Za-z0-9+.\-])(?P<head>[A-Za-z][A-Za-z0-9+.\-]{1,20}+://[^\s:/?#@\"'<>]{0,256}+:)"
+    r"(?:(?<![A-Za-z0-9+.\-])" + _AFTER_REMOVED_MARK + r")"
+    r"(?P<head>[A-Za-z][A-Za-z0-9+.\-]{1,20}+://[^\s:/?#@\"'<>]{0,256}+:)"
     r"(?P<value>[^\s/?#@\"'<>]{1,256}+)(?=@)"
 )
 _AUTH_HEADER = re.compile(
-    r"(?i)(?<![A-Za-z0-9_\-])(?P<head>(?:proxy-)?authorization[\"']?[ \t]*[:=][ \t]*[\"']?"
+    r"(?i)" + _B + r"(?P<head>(?:proxy-)?authorization[\"']?[ \t]*[:=][ \t]*[\"']?"
     r"(?:(?:basic|bearer|digest|token|bot|apikey|sso-key)[ \t]++)?+)"
     r"(?P<value>[A-Za-z0-9._~+/=:\-]{6,}+)"
 )
-_BEARER = re.compile(r"(?i)(?<![A-Za-z0-9_\-])(?P<head>bearer[ \t]++)(?P<value>[A-Za-z0-9._~+/=\-]{8,}+)")
+_BEARER = re.compile(r"(?i)" + _B + r"(?P<head>bearer[ \t]++)(?P<value>[A-Za-z0-9._~+/=\-]{8,}+)")
 
 
 def _redact_context(pattern: re.Pattern[str], text: str, *, keep: int | None = None,
@@ -280,14 +283,18 @@ def _bearer_like(value: str) -> bool:
 # ---------------------------------------------------------------------------------------------------------
 # Assignments to sensitive names
 
+_KEY_HINT = r"(?=[A-Za-z0-9_.\-]{0,80}?(?i:pass|pwd|secret|token|key|auth|cred|cookie|dsn))"
+_TYPE = r"[A-Za-z_][\w.]*+(?:\[[^\]\n=]{0,40}+\])?+"
+_ANNOTATION = _TYPE + r"(?:[ \t]*+\|[ \t]*+" + _TYPE + r"){0,3}"
 _ASSIGNMENT = re.compile(
-    r"(?P<lead>(?<![A-Za-z0-9_.\-])[\"']?)(?P<key>[A-Za-z_][A-Za-z0-9_.\-]{0,79}+)(?P<head>[\"']?[ \t]*+"
-    r"(?::[ \t]*+[A-Za-z_][A-Za-z0-9_.\[\], |]{0,60}?[ \t]*+=(?!=)|==|:=|=>|=|:(?!//))[ \t]*+)"
+    r"(?P<lead>(?:(?<![A-Za-z0-9_.\-])" + _AFTER_REMOVED_MARK + r")[\"']?)" + _KEY_HINT
+    + r"(?P<key>[A-Za-z_][A-Za-z0-9_.\-]{0,79}+)"
+    r"(?P<head>[\"']?[ \t]*+(?::[ \t]*+" + _ANNOTATION + r"[ \t]*+=(?!=)|==|:=|=>|=|:(?!//))[ \t]*+)"
     r"(?P<value>\"(?:[^\"\\\n]|\\.)*+\"|'(?:[^'\\\n]|\\.)*+'|[^\s\"'`,;&|()\[\]{}<>]++)"
 )
-# --password hunter2, --api-key=… is covered by _ASSIGNMENT
+# --password hunter2, --api-key=…
 _CLI_FLAG = re.compile(
-    r"(?<![A-Za-z0-9_\-])(?P<lead>--?)(?P<key>[A-Za-z][A-Za-z0-9\-]{0,40}+)(?P<head>[ \t]++)"
+    r"(?<![A-Za-z0-9_\-])(?P<lead>--?)" + _KEY_HINT + r"(?P<key>[A-Za-z][A-Za-z0-9\-]{0,40}+)(?P<head>[ \t]++|=)"
     r"(?P<value>\"(?:[^\"\\\n]|\\.)*+\"|'(?:[^'\\\n]|\\.)*+'|[^\s\"'`;&|<>\-][^\s\"'`;&|<>]*+)"
 )
 _SENSITIVE = re.compile(
@@ -342,21 +349,24 @@ def _alone_on_line(before: str, after: str) -> bool:
     """``KEY=value`` is the whole line: env, YAML, TOML, INI (an optional diff marker, ``export`` or ``-``)."""
     lead = before.lstrip("+- \t").removeprefix("export ").strip()
     tail = after.strip()
-    return lead in ("", '"', "'") and (tail in ("", ",", ";") or tail.startswith(("#", "//", ", #")))
+    return lead in ("", '"', "'") and (tail in ("", ";") or tail.startswith(("#", "//")))
 
 
 def _unquoted_is_secret(match: re.Match[str], value: str) -> bool:
+    """Whether an unquoted value holds a secret rather than code that reads one, or prose."""
     before, after = _line_around(match.string, match.start(), match.end())
     if after.startswith(("(", "[", ".")):
         return False  # a call, an index or an attribute: code reading a secret
     if before.endswith(("?", "&")):
         return True  # a URL query parameter
-    looks_like_code = _CODE_REFERENCE.fullmatch(value) is not None
-    if looks_like_code and ("." in value or (value.isupper() and "_" in value)):
-        return False  # self.token, os.environ, settings.SECRET, GITHUB_TOKEN (a variable's name)
+    name = _CODE_REFERENCE.fullmatch(value) is not None
+    quoted_key = match.group("lead") != "" and match.group("head").startswith(match.group("lead"))
+    if name and ("." in value or (value.isupper() and "_" in value) or quoted_key):
+        return False  # self.token, os.environ, GITHUB_TOKEN (a variable's name), {"password": password}
     if _alone_on_line(before + match.group("lead"), after):
-        return True
-    return not looks_like_code  # password=password in code, or a word of prose ("password: see vault")
+        return True  # .env, YAML, INI: the value is the whole rest of the line
+    # In the middle of a line a bare word is code (password=password) or prose (password: see vault).
+    return not name or any(c.isdigit() for c in value)
 
 
 def _redact_assignments(pattern: re.Pattern[str], text: str, *, in_command: bool = False) -> str:
@@ -387,8 +397,10 @@ _HEX_OR_UUID = re.compile(r"[0-9a-fA-F\-]+")
 
 
 def _random_value(value: str) -> bool:
-    if _HEX_OR_UUID.fullmatch(value) or "://" in value or value.startswith(("/", "~", ".")):
-        return False
+    if _HEX_OR_UUID.fullmatch(value) or (_CODE_REFERENCE.fullmatch(value) and "." in value):
+        return False  # shas, UUIDs, dotted names (com.acme.ShopApplication)
+    if "://" in value or value.startswith(("/", "~", ".")):
+        return False  # URLs (their passwords have their own rule) and paths
     if not any(c.isdigit() for c in value) or not any(c.isalpha() for c in value):
         return False
     if not (_has_classes(value, digit=False) or len(value) >= 32):
@@ -422,7 +434,7 @@ def _redact_single_line_rules(text: str) -> str:
         text = _redact_context(_URL_PASSWORD, text)
     lowered = text.lower()
     if "authorization" in lowered:
-        text = _redact_context(_AUTH_HEADER, text, keep=0)
+        text = _redact_context(_AUTH_HEADER, text)
     if "bearer" in lowered:
         text = _redact_context(_BEARER, text, keep=4, need=_bearer_like)
     if "=" in text or ":" in text:
