@@ -32,7 +32,8 @@ def parse_unified_diff(text: str) -> Diff:
     try:
         patch = PatchSet(text, metadata_only=True)
     except (UnidiffParseError, UnicodeError) as exc:
-        raise GitCommandError(f"could not parse the diff: {str(exc)[:80]}") from None
+        reason = "".join(ch for ch in str(exc).split("\n", 1)[0] if ch.isprintable())[:80]
+        raise GitCommandError(f"could not parse the diff: {reason}") from None
     lines = text.split("\n")
     return Diff(text=text, sha256=diff_sha256(text), files=tuple(_file(pf, lines) for pf in patch))
 

@@ -114,8 +114,11 @@ class SubprocessVerifier:
         deadline = loop.time() + self._grace
         while loop.time() < deadline and _group_alive(process.pid):
             await asyncio.sleep(_POLL_S)
-        _signal_group(process.pid, signal.SIGKILL)
+        if _group_alive(process.pid):
+            _signal_group(process.pid, signal.SIGKILL)
         await _exited_within(process, self._grace)
+        while loop.time() < deadline + self._grace and _group_alive(process.pid):
+            await asyncio.sleep(_POLL_S)
 
 
 async def _exited_within(process: asyncio.subprocess.Process, seconds: float) -> bool:
@@ -139,7 +142,24 @@ def _signal_group(pgid: int, signum: int) -> bool:
 
 
 def _group_alive(pgid: int) -> bool:
-    return _signal_group(pgid, 0)
+    """Does any process of the group still run? Zombies waiting to be reaped do not count (Linux /proc);
+    elsewhere any member counts."""
+    if not os.path.isdir("/proc/self"):
+        return _signal_group(pgid, 0)
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit() and _running_in_group(entry.path, pgid):
+            return True
+    return False
+
+
+def _running_in_group(proc_dir: str, pgid: int) -> bool:
+    try:
+        with open(os.path.join(proc_dir, "stat"), "rb") as handle:
+            stat = handle.read()
+    except OSError:
+        return False
+    fields = stat[stat.rfind(b")") + 2 :].split()  # after "pid (comm) ": state ppid pgrp ...
+    return len(fields) > 2 and fields[2] == str(pgid).encode() and fields[0] not in (b"Z", b"X")
 
 
 async def _finish_reading(reader: asyncio.Task[None]) -> None:

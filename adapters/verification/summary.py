@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import signal
 
-__all__ = ["TAIL_CHARS", "TAIL_LINES", "clean_output", "outcome_summary", "output_tail", "test_summary"]
+__all__ = ["TAIL_CHARS", "TAIL_LINES", "clean_output", "outcome_summary", "output_tail", "summary_from_output"]
 
 TAIL_LINES = 40
 TAIL_CHARS = 8_000
@@ -34,7 +34,7 @@ def output_tail(text: str, *, lines: int = TAIL_LINES, chars: int = TAIL_CHARS) 
     return f"… (earlier output cut)\n{tail}" if cut else tail
 
 
-def test_summary(text: str) -> str | None:
+def summary_from_output(text: str) -> str | None:
     """pytest's "N passed, M failed" or unittest's "Ran N tests: OK / FAILED (…)" from the output, if any."""
     found: str | None = None
     ran: str | None = None
@@ -60,7 +60,7 @@ def outcome_summary(*, exit_code: int | None, output: str, timed_out_after: floa
     """One line for the review card."""
     if timed_out_after is not None:
         return f"timed out after {timed_out_after:g} s"
-    counts = test_summary(output)
+    counts = summary_from_output(output)
     if counts:
         return counts
     if exit_code is None:
