@@ -106,6 +106,7 @@ class ProcessTree:
     async def terminate(self, *, term_wait: float = 1.0, kill_wait: float = 1.0) -> bool:
         """SIGTERM everything, wait ``term_wait`` s, SIGKILL what is left. True when all are gone."""
         self.signal_all(signal.SIGTERM)
+        self.signal_all(signal.SIGCONT)  # a stopped process only acts on SIGTERM once continued
         if await self.wait_gone(term_wait):
             return True
         self.signal_all(signal.SIGKILL)

@@ -146,7 +146,10 @@ class _ClaudeTurn:
             await _shielded(self._shut_down(interrupt=True, drain=drain))
             raise
         except claude_agent_sdk.ClaudeSDKError as error:
-            outcome = self._failed(describe_error(error))
+            code = self._transport.exit_code
+            outcome = self._failed(
+                f"Claude Code exited with code {code}" if code else describe_error(error)
+            )
         except BaseException:
             await _shielded(self._shut_down(interrupt=True, drain=drain))
             raise
@@ -248,20 +251,29 @@ class _ClaudeTurn:
     def _failed(self, error: str) -> AgentOutcome:
         return AgentOutcome(ok=False, kind="failed", error=error, session_id=self._stream.session_id)
 
+    async def _interrupt(self) -> bool:
+        """Ask the CLI to stop the current turn; False when it did not answer in time."""
+        if not self._transport.is_ready():
+            return False
+        try:
+            async with asyncio.timeout(_INTERRUPT_WAIT):
+                await self._client.interrupt()
+        except Exception:
+            return False
+        return True
+
     async def _shut_down(self, *, interrupt: bool, drain: asyncio.Task[None] | None) -> None:
         """Interrupt (if asked), disconnect, and make sure the CLI's whole process tree is gone.
         Bounded: about 5 s at worst after an interrupt, usually well under a second."""
         tree = self._tree
         if tree is not None:
             tree.remember()
-        if interrupt and self._transport.is_ready():
-            with contextlib.suppress(Exception):
-                async with asyncio.timeout(_INTERRUPT_WAIT):
-                    await self._client.interrupt()
+        answering = not interrupt or await self._interrupt()
         if tree is not None:
             tree.remember()
         disconnect = asyncio.create_task(self._client.disconnect())
-        await asyncio.wait({disconnect}, timeout=_EXIT_WAIT if interrupt else _GRACEFUL_EXIT_WAIT)
+        if answering:  # a CLI that ignored the interrupt gets no more time
+            await asyncio.wait({disconnect}, timeout=_EXIT_WAIT if interrupt else _GRACEFUL_EXIT_WAIT)
         if tree is not None:
             await tree.terminate(term_wait=1.0, kill_wait=1.0)
         with contextlib.suppress(Exception):

@@ -40,6 +40,17 @@ class ObservedCLITransport(SubprocessCLITransport):
     ) -> None:
         super().__init__(prompt=_no_prompt(), options=options)
         self._on_message = on_message
+        self._started: Any = None
+
+    async def connect(self) -> None:
+        await super().connect()
+        self._started = self._process
+
+    @property
+    def exit_code(self) -> int | None:
+        """The CLI's exit status once it has exited (kept after ``close``), else None."""
+        code = getattr(self._started, "returncode", None)
+        return code if isinstance(code, int) else None
 
     @property
     def pid(self) -> int | None:

@@ -49,12 +49,15 @@ class RecordingSink:
         self.gate = gate
         self.asked = asyncio.Event()
         self.cancelled_while_waiting = False
+        self.processes: set[int] = set()  # every process seen below this test while events arrived
 
     async def on_event(self, event: AgentEvent) -> None:
         self.events.append(event)
+        self.processes |= own_descendants()
 
     async def request_permission(self, request: ToolRequest) -> Permission:
         self.requests.append(request)
+        self.processes |= own_descendants()
         self.asked.set()
         if self.gate is not None:
             try:

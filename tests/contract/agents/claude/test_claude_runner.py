@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -22,6 +24,15 @@ STOP = Permission(behavior=PermissionBehavior.STOP, message="Stopped from chat")
 FIXED_CALC = "def add(a, b):\n    return a + b\n"
 
 SpecFactory = Callable[..., AgentRunSpec]
+
+
+def parent_of(pid: int) -> int:
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    return int(stat[stat.rfind(")") + 2 :].split()[1])
+
+
+def survivors(pids: set[int]) -> list[int]:
+    return sorted(pid for pid in pids if is_alive(pid))
 
 
 async def test_edit_lands_in_worktree_and_is_reported(
@@ -99,13 +110,14 @@ async def test_stop_while_waiting_for_approval_interrupts_the_turn(
     model.script(tool("Bash", {"command": "echo fixed > marker.txt", "description": "Write a marker"}),
                  text("should never be asked for"))
     sink = RecordingSink(STOP)
+    before = own_descendants()
     outcome = await runner.run(make_spec("Write a marker file."), sink)
 
     assert not outcome.ok and outcome.kind == "interrupted" and outcome.interrupted
     assert outcome.session_id
     assert not (repo / "marker.txt").exists()
     assert len(model.agent_requests) == 1
-    assert own_descendants() == set()
+    assert sink.processes - before and survivors(sink.processes - before) == []
 
 
 async def test_cancel_while_waiting_for_approval_kills_the_agent(
@@ -113,16 +125,17 @@ async def test_cancel_while_waiting_for_approval_kills_the_agent(
 ) -> None:
     model.script(tool("Bash", {"command": "echo fixed > marker.txt", "description": "Write a marker"}))
     sink = RecordingSink(gate=asyncio.Event())
+    before = own_descendants()
     task = asyncio.create_task(runner.run(make_spec("Write a marker file."), sink))
     await sink.asked.wait()
-    agent_processes = own_descendants()
+    agent_processes = own_descendants() - before
     assert agent_processes
 
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
 
-    assert [pid for pid in agent_processes if is_alive(pid)] == []
+    assert survivors(agent_processes) == []
     assert sink.cancelled_while_waiting
     assert not (repo / "marker.txt").exists()
 
@@ -133,20 +146,71 @@ async def test_cancel_while_a_long_command_runs_leaves_no_process(
     command = "python3 -c \"import os, time; open('pid.txt', 'w').write(str(os.getpid())); time.sleep(30)\""
     model.script(tool("Bash", {"command": command, "description": "Wait a while"}))
     sink = RecordingSink(ALLOW)
+    before = own_descendants()
     task = asyncio.create_task(runner.run(make_spec("Run the slow thing."), sink))
     pid_file = repo / "pid.txt"
     while not (pid_file.exists() and pid_file.read_text()):
         assert not task.done(), task
         await asyncio.sleep(0.05)
     sleeper = int(pid_file.read_text())
-    agent_processes = own_descendants()
+    agent_processes = own_descendants() - before
     assert sleeper in agent_processes
 
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
 
-    assert [pid for pid in agent_processes if is_alive(pid)] == []
+    assert survivors(agent_processes) == []
+
+
+async def test_cancel_kills_a_detached_process_that_ignores_sigterm(
+    model: ScriptedModel, runner: ClaudeCodeRunner, repo: Path, make_spec: SpecFactory
+) -> None:
+    stubborn = ("import os, signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+                "signal.signal(signal.SIGINT, signal.SIG_IGN); "
+                "open('pid.txt', 'w').write(str(os.getpid())); time.sleep(30)")
+    command = f'setsid python3 -c "{stubborn}" & wait'
+    model.script(tool("Bash", {"command": command, "description": "Start a stubborn helper"}))
+    sink = RecordingSink(ALLOW)
+    before = own_descendants()
+    task = asyncio.create_task(runner.run(make_spec("Run the stubborn thing."), sink))
+    pid_file = repo / "pid.txt"
+    while not (pid_file.exists() and pid_file.read_text()):
+        assert not task.done(), task
+        await asyncio.sleep(0.05)
+    stubborn_pid = int(pid_file.read_text())
+    agent_processes = own_descendants() - before
+    assert stubborn_pid in agent_processes
+
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+    assert survivors(agent_processes) == []
+
+
+async def test_cancel_kills_a_hung_cli_and_its_children(
+    model: ScriptedModel, runner: ClaudeCodeRunner, repo: Path, make_spec: SpecFactory
+) -> None:
+    command = "python3 -c \"import os, time; open('pid.txt', 'w').write(str(os.getpid())); time.sleep(30)\""
+    model.script(tool("Bash", {"command": command, "description": "Wait a while"}))
+    sink = RecordingSink(ALLOW)
+    before = own_descendants()
+    task = asyncio.create_task(runner.run(make_spec("Run the slow thing."), sink))
+    pid_file = repo / "pid.txt"
+    while not (pid_file.exists() and pid_file.read_text()):
+        assert not task.done(), task
+        await asyncio.sleep(0.05)
+    agent_processes = own_descendants() - before
+    [cli] = [pid for pid in agent_processes if parent_of(pid) == os.getpid()]
+    os.kill(cli, signal.SIGSTOP)  # the CLI no longer answers: no interrupt, no clean exit
+
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+    assert int(pid_file.read_text()) in agent_processes
+    assert survivors(agent_processes) == []
 
 
 async def test_second_turn_continues_the_session(
@@ -188,21 +252,25 @@ async def test_auth_failure_fails_with_the_agents_reason(
 ) -> None:
     model.script(unauthorized())
     runner = ClaudeCodeRunner(env={**agent_env(model, agent_home), "CLAUDE_CODE_MAX_RETRIES": "0"})
-    outcome = await runner.run(make_spec(), RecordingSink())
+    sink = RecordingSink()
+    before = own_descendants()
+    outcome = await runner.run(make_spec(), sink)
 
     assert not outcome.ok and outcome.kind == "failed"
     assert outcome.error and "Invalid API key" in outcome.error
     assert outcome.error and "\n" not in outcome.error and len(outcome.error) <= 200
     assert "sk-ant-test-not-a-secret" not in outcome.error
-    assert own_descendants() == set()
+    assert sink.processes - before and survivors(sink.processes - before) == []
 
 
 async def test_idle_watchdog_stops_a_silent_agent(
     model: ScriptedModel, runner: ClaudeCodeRunner, make_spec: SpecFactory
 ) -> None:
     model.script(stall())
-    outcome = await runner.run(make_spec(idle_timeout=timedelta(seconds=1)), RecordingSink())
+    sink = RecordingSink()
+    before = own_descendants()
+    outcome = await runner.run(make_spec(idle_timeout=timedelta(seconds=1)), sink)
 
     assert model.stalled.is_set()
     assert not outcome.ok and outcome.kind == "failed" and outcome.error == "no output for 1 second"
-    assert own_descendants() == set()
+    assert sink.processes - before and survivors(sink.processes - before) == []
