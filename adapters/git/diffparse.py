@@ -29,13 +29,40 @@ def diff_sha256(text: str) -> str:
 
 def parse_unified_diff(text: str) -> Diff:
     """Parse ``text``; raise GitCommandError (one line) when it is not a unified diff."""
+    lines = text.split("\n")
     try:
         patch = PatchSet(text, metadata_only=True)
+    except (UnidiffParseError, UnicodeError):
+        patch = _parse(_with_placeholder_names(lines))  # e.g. a file named "x b/y": see below
+    return Diff(text=text, sha256=diff_sha256(text), files=tuple(_file(pf, lines) for pf in patch))
+
+
+def _parse(text: str) -> PatchSet:
+    try:
+        return PatchSet(text, metadata_only=True)
     except (UnidiffParseError, UnicodeError) as exc:
         reason = "".join(ch for ch in str(exc).split("\n", 1)[0] if ch.isprintable())[:80]
         raise GitCommandError(f"could not parse the diff: {reason}") from None
-    lines = text.split("\n")
-    return Diff(text=text, sha256=diff_sha256(text), files=tuple(_file(pf, lines) for pf in patch))
+
+
+def _with_placeholder_names(lines: list[str]) -> str:
+    """The same diff, line for line, with every file name in ``diff --git`` / ``---`` / ``+++`` headers replaced
+    by a placeholder. unidiff splits ``diff --git a/x b/y b/x b/y`` at the wrong " b/" and then rejects the
+    ``+++`` line; the real names are read from the original lines instead (``_paths``)."""
+    out: list[str] = []
+    number, in_header = 0, False
+    for line in lines:
+        if line.startswith("diff --git "):
+            number, in_header = number + 1, True
+            line = f"diff --git a/_{number} b/_{number}"
+        elif in_header and line.startswith("--- ") and line != "--- /dev/null":
+            line = f"--- a/_{number}"
+        elif in_header and line.startswith("+++ ") and line != "+++ /dev/null":
+            line, in_header = f"+++ b/_{number}", False
+        elif line.startswith("@@"):
+            in_header = False
+        out.append(line)
+    return "\n".join(out)
 
 
 def unquote_git_path(path: str) -> str:
@@ -79,8 +106,22 @@ def _rename_paths(pf: PatchedFile) -> tuple[str, str] | None:
     return (old, new) if old is not None and new is not None else None
 
 
+def _paths(pf: PatchedFile, lines: list[str]) -> tuple[str | None, str | None]:
+    """(old, new) path without prefixes, None for /dev/null. Git writes the same name on both sides of its
+    ``diff --git a/P b/P`` header unless the file was renamed, so the header splits exactly in the middle."""
+    header = lines[pf.diff_line_no - 1] if pf.diff_line_no else ""
+    if header.startswith("diff --git "):
+        both = header[len("diff --git ") :]
+        middle = len(both) // 2
+        left, right = unquote_git_path(both[:middle]), unquote_git_path(both[middle + 1 :])
+        if both[middle : middle + 1] == " " and left[:2] == "a/" and right[:2] == "b/" and left[2:] == right[2:]:
+            source = None if pf.source_file == _DEV_NULL else left[2:]
+            return source, None if pf.target_file == _DEV_NULL else left[2:]
+    return _strip_prefix(pf.source_file), _strip_prefix(pf.target_file)
+
+
 def _file(pf: PatchedFile, lines: list[str]) -> FileDiff:
-    source, target = _strip_prefix(pf.source_file), _strip_prefix(pf.target_file)
+    source, target = _paths(pf, lines)
     renamed = _rename_paths(pf)
     status: FileStatus
     old_path: str | None = None

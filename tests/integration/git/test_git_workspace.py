@@ -173,6 +173,20 @@ async def test_diff_covers_new_deleted_renamed_modified_and_binary_files(
     assert "+    return sum(items or [])" in diff.text
 
 
+@pytest.mark.parametrize("name", ["with space.txt", "ünïcode.txt", 'quote"d.txt', "tab\there.txt", "x b/y.txt",
+                                  "new\nline.txt", "-rf.txt"])
+async def test_diff_reads_awkward_file_names(workspace: GitWorkspace, repos: Repos, name: str) -> None:
+    info = await _create(workspace, repos)
+    (Path(info.path) / name).parent.mkdir(parents=True, exist_ok=True)
+    (Path(info.path) / name).write_text("x\n")
+    (Path(info.path) / "README.md").write_text("changed\n")
+
+    diff = await workspace.diff(worktree=info.path, base_sha=info.base_sha)
+
+    assert sorted((f.path, f.status, f.added) for f in diff.files) == sorted(
+        [(name, "added", 1), ("README.md", "modified", 1)])
+
+
 async def test_the_diff_sha_is_stable_and_changes_with_the_content(workspace: GitWorkspace, repos: Repos) -> None:
     info = await _create(workspace, repos)
     (Path(info.path) / "logo.bin").write_bytes(b"\x89PNG\x00\x07")

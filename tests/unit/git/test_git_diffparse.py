@@ -204,3 +204,32 @@ def test_the_parsed_hunks_rebuild_the_new_file(old: str, new: str) -> None:
         return
     rebuilt = _apply(old, text)
     assert rebuilt.rstrip("\n") == new.rstrip("\n")
+
+
+AMBIGUOUS_NAMES = """\
+diff --git a/x b/y.txt b/x b/y.txt
+index 1111111111111111111111111111111111111111..2222222222222222222222222222222222222222 100644
+--- a/x b/y.txt\t
++++ b/x b/y.txt\t
+@@ -1 +1 @@
+-old
++new
+diff --git a/img b/1.png b/img b/1.png
+index 3333333333333333333333333333333333333333..4444444444444444444444444444444444444444 100644
+Binary files a/img b/1.png and b/img b/1.png differ
+diff --git a/p b/q b/r b/s
+similarity index 100%
+rename from p b/q
+rename to r b/s
+"""
+
+
+def test_file_names_containing_a_b_slash_are_read_from_the_original_headers() -> None:
+    diff = parse_unified_diff(AMBIGUOUS_NAMES)
+
+    assert [(f.path, f.old_path, f.status, f.is_binary, f.added, f.removed) for f in diff.files] == [
+        ("x b/y.txt", None, "modified", False, 1, 1),
+        ("img b/1.png", None, "modified", True, 0, 0),
+        ("r b/s", "p b/q", "renamed", False, 0, 0),
+    ]
+    assert diff.text == AMBIGUOUS_NAMES
