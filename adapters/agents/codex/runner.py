@@ -32,8 +32,10 @@ _STOP_BUDGET_S = 1.0  # graceful turn/interrupt, before the process tree is take
 
 
 def resolve_codex_cli(cli_path: str | None, env: Mapping[str, str]) -> str | None:
-    """``cli_path`` if it is an executable file; with None, ``codex`` on PATH, else the one bundled with
-    ``openai-codex-cli-bin``. None when nothing usable exists."""
+    """``cli_path`` if it is an executable file (a bare name is looked up on PATH); with None, ``codex`` on
+    PATH, else the one bundled with ``openai-codex-cli-bin``. None when nothing usable exists."""
+    if cli_path and os.sep not in cli_path:  # a bare name such as "codex": look it up on PATH
+        return shutil.which(cli_path, path=env.get("PATH"))
     if cli_path:
         return cli_path if os.path.isfile(cli_path) and os.access(cli_path, os.X_OK) else None
     found = shutil.which("codex", path=env.get("PATH"))

@@ -152,7 +152,7 @@ class CodexSession:
         params: JsonObject = {
             "cwd": self._spec.worktree,
             "approvalPolicy": APPROVAL_POLICY,
-            "approvalsReviewer": "user",
+            "approvalsReviewer": "user",  # requests come to us, never to a model-based reviewer
             "sandbox": SANDBOX,
             "developerInstructions": self._spec.instructions,
         }

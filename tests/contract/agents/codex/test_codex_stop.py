@@ -151,11 +151,14 @@ async def test_missing_binary_is_a_failed_outcome(
 
 
 async def test_binary_that_exits_at_once_is_a_failed_outcome(tmp_path: Path) -> None:
-    broken = tmp_path / "codex"
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    broken = bin_dir / "codex"
     broken.write_text("#!/bin/sh\necho 'Traceback: something secret' >&2\nexit 3\n")
     broken.chmod(broken.stat().st_mode | stat.S_IEXEC)
+    runner = CodexRunner(env={"PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"})  # codex on PATH
 
-    outcome = await CodexRunner(cli_path=str(broken)).run(run_spec(tmp_path), ScriptedSink())
+    outcome = await runner.run(run_spec(tmp_path), ScriptedSink())
 
     assert (outcome.ok, outcome.kind) == (False, "failed")
     assert outcome.error == "codex exited unexpectedly (exit code 3)"
