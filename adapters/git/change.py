@@ -9,7 +9,13 @@ from dataclasses import dataclass
 from adapters.git.base import remote_of
 from adapters.git.cli import NETWORK_TIMEOUT_S, GitCli, one_line_reason
 from adapters.git.diffparse import diff_sha256, parse_unified_diff
-from adapters.git.errors import DiffChangedError, NotARepositoryError, NothingToCommitError, PushError
+from adapters.git.errors import (
+    DiffChangedError,
+    GitCommandError,
+    NotARepositoryError,
+    NothingToCommitError,
+    PushError,
+)
 from adapters.git.names import check_branch, check_sha
 from bot.domain.diff import Diff
 
@@ -67,11 +73,22 @@ def commit_exact(*, worktree: str, expected_sha256: str, base_sha: str, message:
         raise DiffChangedError(expected_sha256=expected_sha256, actual_sha256=snap.sha256)
     if not snap.text:
         raise NothingToCommitError("there is nothing to commit: the diff is empty")
-    head = cli.run("rev-parse", "--verify", "HEAD^{commit}", what="git rev-parse")
+    branch_ref, head = _branch_and_head(cli)
+    # the agent's own commits on top of the base stay in history; anything else does not become a parent
+    parent = head if cli.ok("merge-base", "--is-ancestor", base_sha, head) else base_sha
     message = message.replace("\0", "").strip() or "hotfix"
-    commit = cli.run("commit-tree", snap.tree, "-p", head, "-m", message, env=_identity(cli), what="git commit")
-    cli.run("update-ref", "-m", "hotfix-bot: commit approved diff", "HEAD", commit, head, what="git update-ref")
+    commit = cli.run("commit-tree", snap.tree, "-p", parent, "-m", message, env=_identity(cli), what="git commit")
+    cli.run("update-ref", "-m", "hotfix-bot: commit approved diff", branch_ref, commit, head, what="git update-ref")
     return commit
+
+
+def _branch_and_head(cli: GitCli) -> tuple[str, str]:
+    """The hotfix branch the worktree is on (``refs/heads/hotfix/…``) and its tip."""
+    status, out, _ = cli.run_status("symbolic-ref", "--quiet", "HEAD")
+    branch_ref = out.decode("utf-8", errors="replace").strip()
+    if status != 0 or not branch_ref.startswith("refs/heads/hotfix/"):
+        raise GitCommandError("the worktree is no longer on its hotfix branch; nothing was committed")
+    return branch_ref, cli.run("rev-parse", "--verify", "HEAD^{commit}", what="git rev-parse")
 
 
 def _identity(cli: GitCli) -> dict[str, str]:

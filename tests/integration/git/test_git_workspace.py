@@ -283,6 +283,32 @@ async def test_commit_uses_the_repository_identity_when_it_sets_one(workspace: G
     assert git(info.path, "log", "-1", "--format=%an <%ae>", sha) == "Shop Bot <bot@shop.example>"
 
 
+async def test_commit_refuses_a_worktree_moved_off_its_branch(workspace: GitWorkspace, repos: Repos) -> None:
+    info = await _create(workspace, repos)
+    (Path(info.path) / "README.md").write_text("x\n")
+    diff = await workspace.diff(worktree=info.path, base_sha=info.base_sha)
+    git(info.path, "checkout", "-q", "--detach")
+
+    with pytest.raises(WorkspaceError, match="no longer on its hotfix branch"):
+        await workspace.commit(worktree=info.path, expected_sha256=diff.sha256, base_sha=info.base_sha, message="m")
+
+    assert git(repos.checkout, "rev-parse", info.branch) == info.base_sha
+
+
+async def test_commit_keeps_the_agents_own_commits_in_history(workspace: GitWorkspace, repos: Repos) -> None:
+    info = await _create(workspace, repos)
+    (Path(info.path) / "README.md").write_text("step one\n")
+    git(info.path, "commit", "-q", "-am", "agent: step one")
+    agent_commit = git(info.path, "rev-parse", "HEAD")
+    (Path(info.path) / "README.md").write_text("step two\n")
+    diff = await workspace.diff(worktree=info.path, base_sha=info.base_sha)
+
+    sha = await workspace.commit(worktree=info.path, expected_sha256=diff.sha256, base_sha=info.base_sha, message="m")
+
+    assert git(info.path, "rev-parse", f"{sha}^") == agent_commit
+    assert git(info.path, "show", f"{sha}:README.md") == "step two"
+
+
 async def test_commit_of_an_empty_diff_is_refused(workspace: GitWorkspace, repos: Repos) -> None:
     info = await _create(workspace, repos)
     empty = await workspace.diff(worktree=info.path, base_sha=info.base_sha)
