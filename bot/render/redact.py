@@ -253,7 +253,7 @@ def _redact_base64_lines(text: str) -> str:
 # Context rules: URL passwords, Authorization headers and Bearer tokens
 
 _URL_PASSWORD = re.compile(
-    r"(?:(?<![A-Za-z0-9+.\-])" + _AFTER_REMOVED_MARK + r")"
+    r"(?:(?<![A-Za-z0-9+.\-])|(?<=\n[-+])|(?<=^[-+]))"
     r"(?P<head>[A-Za-z][A-Za-z0-9+.\-]{1,20}+://[^\s:/?#@\"'<>]{0,256}+:)"
     r"(?P<value>[^\s/?#@\"'<>]{1,256}+)(?=@)"
 )

@@ -61,6 +61,13 @@ def test_bare_tokens_on_removed_and_added_diff_lines_are_masked(sample: SecretSa
     assert out.count(MARKER) == 2
 
 
+@pytest.mark.parametrize("sample", [s for s in SECRETS if s.anywhere], ids=lambda s: s.name)
+def test_secrets_right_after_a_diff_marker_are_masked(sample: SecretSample) -> None:
+    added = "\n".join("+" + line for line in sample.text.split("\n"))
+    removed = "\n".join("-" + line for line in sample.text.split("\n"))
+    assert sample.secret not in redact(f"{added}\n{removed}")
+
+
 @pytest.mark.parametrize(("name", "text"), LOOKALIKES, ids=LOOKALIKE_IDS)
 def test_lookalikes_are_left_alone(name: str, text: str) -> None:
     assert redact(text) == text
