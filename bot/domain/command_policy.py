@@ -130,9 +130,10 @@ def _judge_pipeline(pipeline: tuple[tuple[SimpleCommand, ...], ...], text: str, 
             parts += _judge_simple(command, context, depth)
             names, reads_stdin = _reach(command.argv, depth)
             subject = " ".join(command.argv)
+            named = names | {command_name(word) for word in command.argv}
             if download_upstream and reads_stdin:
                 parts.append(_part(Verdict.DENY, "built-in: piping a download into a shell", subject))
-            if names & DB_CLIENTS and _DB_DESTRUCTIVE_RE.search(text):
+            if named & DB_CLIENTS and _DB_DESTRUCTIVE_RE.search(text):
                 parts.append(_part(Verdict.ESCALATE, "built-in: DROP/TRUNCATE through a database client", subject))
             runs_script = bool(names & SCRIPT_RUNNERS) or bool(command.words and command.words[0].dynamic)
             if runs_script and _substitutes_download(command):
@@ -252,6 +253,8 @@ def _judge_argv(argv: tuple[str, ...], context: CommandContext, depth: int,
         parts += _effects(name, args, context, texts[0])
     else:
         parts += [_part(Verdict.DENY, OUTSIDE_WORKTREE, texts[0]) for p in wrapped.paths if context.outside(p)]
+        if context.mode is not Mode.PATCH and modifies_files(name, args):
+            parts.append(_part(Verdict.DENY, no_edits_rule(context.mode), texts[0]))
     allowance = _allowance(texts, name, args, context, overrides)
     if allowance is None and any(".hotfix.toml" in arg for arg in args):
         parts.append(_part(Verdict.DENY, POLICY_FILE_RULE, texts[0]))

@@ -35,6 +35,7 @@ _GIT_REWRITES = frozenset({"rebase", "filter-branch", "filter-repo", "update-ref
 
 _PACKAGE_VERBS: dict[str, frozenset[str]] = {
     name: frozenset(verbs.split()) for name, verbs in {
+        "dart": "", "flutter": "", "swift": "",
         "pip": "install uninstall", "pipx": "install uninstall upgrade upgrade-all inject reinstall",
         "uv": "add remove sync lock install uninstall upgrade", "poetry": "add remove install update lock sync",
         "pipenv": "install uninstall update upgrade lock sync", "pdm": "add remove install update lock sync",
@@ -60,6 +61,15 @@ _PACKAGE_VERBS: dict[str, frozenset[str]] = {
     }.items()
 }
 _BARE_INSTALLS = frozenset({"yarn", "bundle", "bundler"})
+_OPTION_VERBS = frozenset({"-i", "--install", "-r", "--remove", "-p", "--purge", "-u", "--upgrade", "-e", "--erase",
+                           "--uninstall", "-s", "--sync"})
+_TWO_WORD_INSTALLS: dict[str, frozenset[tuple[str, str]]] = {
+    "go": frozenset({("mod", "tidy"), ("mod", "download"), ("work", "sync")}),
+    "uv": frozenset({("tool", "install"), ("tool", "uninstall"), ("tool", "upgrade")}),
+    "dart": frozenset({("pub", "add"), ("pub", "get"), ("pub", "upgrade"), ("pub", "remove")}),
+    "flutter": frozenset({("pub", "add"), ("pub", "get"), ("pub", "upgrade"), ("pub", "remove")}),
+    "swift": frozenset({("package", "update"), ("package", "resolve")}),
+}
 _INFRA_VERBS: dict[str, frozenset[str]] = {
     name: frozenset(verbs.split()) for name, verbs in {
         "terraform": "apply destroy import taint untaint state force-unlock refresh",
@@ -191,11 +201,13 @@ def _packages(name: str, args: tuple[str, ...]) -> Danger | None:
     verbs = _PACKAGE_VERBS.get(name)
     if verbs is None:
         return None
-    words = positionals(args) if not name.startswith(("dpkg", "rpm", "nix-env", "pacman")) else args
-    opts = {a[:2] for a in args if a.startswith("-") and not a.startswith("--")}
-    hit = "*" in verbs or bool(verbs & set(words)) or bool(verbs & opts)
-    hit = hit or (name in _BARE_INSTALLS and not positionals(args))
-    hit = hit or (name == "go" and words[:2] in {("mod", "tidy"), ("mod", "download"), ("work", "sync")})
+    words = positionals(args)
+    first, second = (*words, "", "")[:2]
+    opts = {a[:2] for a in args if a.startswith("-") and not a.startswith("--")} | set(args)
+    hit = "*" in verbs or first in verbs or bool(verbs & opts & _OPTION_VERBS)
+    hit = hit or (name in _BARE_INSTALLS and not words)
+    hit = hit or (first, second) in _TWO_WORD_INSTALLS.get(name, frozenset())
+    hit = hit or (first in {"pip", "tool", "global", "self"} and second in verbs | {"install", "add", "update"})
     if hit:
         return Verdict.ESCALATE, f"built-in: package install or change ({name})"
     return None

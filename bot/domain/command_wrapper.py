@@ -77,7 +77,7 @@ def _shell(name: str, args: tuple[str, ...]) -> Unwrapped:
         return Unwrapped(scripts=rest[:1])
     if not rest or rest[0] == "-" or any(a.startswith("-") and "s" in a[1:] for a in args[:index]):
         return Unwrapped(reads_stdin_script=True)
-    return Unwrapped(commands=(rest,), transparent=False)
+    return Unwrapped(commands=(rest,), paths=rest[:1], transparent=False)
 
 
 def _busybox(args: tuple[str, ...]) -> Unwrapped:
@@ -97,7 +97,7 @@ def _interpreter(name: str, args: tuple[str, ...]) -> Unwrapped:
     rest = args[index:]
     if not rest or rest[0] == "-":
         return Unwrapped(reads_stdin_script=True, transparent=False)
-    return Unwrapped(commands=(rest,), transparent=False)
+    return Unwrapped(commands=(rest,), paths=rest[:1], transparent=False)
 
 
 def _env(args: tuple[str, ...]) -> Unwrapped:

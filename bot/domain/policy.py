@@ -79,7 +79,7 @@ _KINDS: dict[str, str] = {
     "remind_after_minutes": "positive", "escalate_after_minutes": "positive", "approval_deadline_minutes": "deadline",
     "idle_minutes": "positive", "test_timeout_seconds": "positive", "shell_test_command": "flag",
 }
-_LINE_RE = re.compile(r"\(at line (\d+), column \d+\)|at line (\d+)")
+_LINE_RE = re.compile(r"\(at line (\d+), column \d+\)|at line (\d+)|\(at end of document\)")
 
 
 def load_policy(text: str | None, *, source: str = ".hotfix.toml") -> Policy:
@@ -91,7 +91,9 @@ def load_policy(text: str | None, *, source: str = ".hotfix.toml") -> Policy:
     except tomllib.TOMLDecodeError as error:
         message = str(error)
         line = _LINE_RE.search(message)
-        key = f"line {line.group(1) or line.group(2)}" if line else "(file)"
+        last_line = len(text.rstrip("\n").split("\n"))
+        number = (line.group(1) or line.group(2)) if line else None
+        key = f"line {number or last_line}"
         problem = _LINE_RE.sub("", message).strip().rstrip(".") or "invalid TOML"
         raise PolicyError(source=source, key=key, problem=f"not valid TOML: {problem}") from None
     values = {key: _checked(source, key, value) for key, value in data.items()}

@@ -48,7 +48,7 @@ BUILT_IN_SHARED_STATE: tuple[tuple[str, tuple[str, ...]], ...] = (
         "*.lock.hcl",
     )),
     ("CI/CD config", (
-        ".github/", ".gitlab-ci.yml", ".gitlab/", ".circleci/", "Jenkinsfile*", ".travis.yml",
+        ".github/", ".gitlab-ci.yml", ".gitlab/", ".circleci/", "Jenkinsfile", "Jenkinsfile.*", ".travis.yml",
         "azure-pipelines.yml", ".azure-pipelines/", "bitbucket-pipelines.yml", ".buildkite/", ".drone.yml",
         ".woodpecker.yml", ".woodpecker/", "appveyor.yml", "cloudbuild.yaml", "cloudbuild.yml", "buildspec.yml",
         ".teamcity/", "/.ci/", ".pre-commit-config.yaml", "CODEOWNERS", "fly.toml", "vercel.json",
@@ -62,8 +62,8 @@ BUILT_IN_SHARED_STATE: tuple[tuple[str, tuple[str, ...]], ...] = (
         "*.nomad",
     )),
     ("container file", (
-        "Dockerfile*", "*.dockerfile", "Containerfile*", ".dockerignore", "docker-compose*.yml",
-        "docker-compose*.yaml", "compose.yml", "compose.yaml", "compose.*.yml", "compose.*.yaml",
+        "Dockerfile", "Dockerfile.*", "*.Dockerfile", "Containerfile", "Containerfile.*", ".dockerignore",
+        "docker-compose*.yml", "docker-compose*.yaml", "compose.yml", "compose.yaml", "compose.*.yml", "compose.*.yaml",
     )),
     ("environment or secrets file", SECRET_FILE_PATTERNS),
 )

@@ -109,11 +109,15 @@ def parse_command_line(text: str, *, depth: int = 0) -> CommandLine:
 
 
 def simple_commands(line: CommandLine) -> Iterator[SimpleCommand]:
-    """Every simple command the line can run, including those inside substitutions, outermost first."""
+    """Every simple command with words the line can run, including those inside substitutions, outermost first.
+
+    Commands without words (a bare redirection, a ``for`` header) are skipped, but what they substitute is not.
+    """
     for pipeline in line.pipelines:
         for stage in pipeline:
             for command in stage:
-                yield command
+                if command.words:
+                    yield command
                 for sub in command.substitutions:
                     yield from simple_commands(sub)
 
@@ -163,7 +167,7 @@ class _Lexer:
             self.pos = len(text) if end < 0 else end
         elif char in "<>" and text.startswith("(", pos + 1):
             self.tokens.append(_Token("word", word=self._read_word()))
-        elif self._read_operator() or self._read_redirect():
+        elif self._read_redirect() or self._read_operator():
             return
         else:
             self.tokens.append(_Token("word", word=self._read_word()))
