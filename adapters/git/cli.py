@@ -30,7 +30,7 @@ _STABLE_CONFIG = (
     "-c", "advice.detachedHead=false",
 )  # fmt: skip
 _URL_CREDENTIALS = re.compile(r"(?i)([a-z][a-z0-9+.-]*://)[^/@\s]+@")
-_URL = re.compile(r"(?i)\b[a-z][a-z0-9+.-]*://\S+|\b[\w.-]+@[\w.-]+:\S+")
+_URL = re.compile(r"(?i)\b[a-z][a-z0-9+.-]*://[^\s'\"]+|\b[\w.-]+@[\w.-]+:[^\s'\"]+")
 _ABS_PATH = re.compile(r"(?<![\w.~-])/(?:[^\s/'\"]+/)+([^\s/'\"]+)")
 
 
@@ -77,6 +77,8 @@ class GitCli:
         except git.exc.GitCommandNotFound:
             raise GitCommandError("the git executable was not found") from None
         stderr = err.decode("utf-8", errors="replace") if isinstance(err, bytes) else str(err)
+        if timeout is not None and stderr.startswith("Timeout:"):  # gitpython killed it
+            stderr = f"fatal: timed out after {timeout:g} s"
         return int(status or 0), bytes(out), stderr
 
     def ok(self, *args: str) -> bool:
