@@ -18,7 +18,8 @@ from bot.domain.agent import AgentEvent
 
 __all__ = ["ClaudeProtocolError", "ClaudeStream", "TurnResult", "parse_line"]
 
-SUMMARY_CHARS = 300
+SUMMARY_CHARS = 300  # tool results
+TEXT_CHARS = 4000  # prose in events; the outcome keeps the whole final text
 
 
 class ClaudeProtocolError(Exception):
@@ -65,6 +66,7 @@ class ClaudeStream:
     session_id: str | None = None
     result: TurnResult | None = None
     _calls: dict[str, _ToolCall] = field(default_factory=dict)
+    _announced: bool = False
 
     def feed(self, message: dict[str, Any]) -> list[AgentEvent]:
         handler = _HANDLERS.get(str(message.get("type")))
@@ -74,9 +76,10 @@ class ClaudeStream:
         if message.get("subtype") != "init":
             return []
         session_id = _required_str(message, "session_id", "system/init")
-        if session_id == self.session_id:
-            return []
+        if self._announced and session_id == self.session_id:
+            return []  # every turn repeats init
         self.session_id = session_id
+        self._announced = True
         return [AgentEvent(kind="started", session_id=session_id)]
 
     def _on_assistant(self, message: dict[str, Any]) -> list[AgentEvent]:
@@ -86,7 +89,7 @@ class ClaudeStream:
             if block_type == "text":
                 text = str(block.get("text") or "").strip()
                 if text:
-                    events.append(AgentEvent(kind="said", text=text))
+                    events.append(AgentEvent(kind="said", text=_shortened(text, TEXT_CHARS)))
             elif block_type == "tool_use":
                 events.append(self._tool_use(block))
         return events
@@ -142,7 +145,7 @@ class ClaudeStream:
         if cost_usd is not None:
             events.append(AgentEvent(kind="cost", cost_usd=cost_usd))
         if not is_error:
-            events.append(AgentEvent(kind="finished", text=self.result.text))
+            events.append(AgentEvent(kind="finished", text=_shortened(self.result.text, TEXT_CHARS)))
         return events
 
 
@@ -177,8 +180,11 @@ def _summary(content: object) -> str:
     if isinstance(content, list):
         parts = [str(part.get("text", "")) for part in content if isinstance(part, dict)]
         content = " ".join(part for part in parts if part)
-    text = " ".join(str(content or "").split())
-    return text if len(text) <= SUMMARY_CHARS else text[: SUMMARY_CHARS - 1] + "…"
+    return _shortened(" ".join(str(content or "").split()), SUMMARY_CHARS)
+
+
+def _shortened(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _result_text(message: dict[str, Any]) -> str:

@@ -88,6 +88,20 @@ def test_hook_ask_capture_and_print_mode_capture() -> None:
     assert stream.result is not None and stream.result.text == "done"
 
 
+def test_a_resumed_session_is_announced_once_per_run() -> None:
+    stream = ClaudeStream(session_id=SESSION)
+    init = {"type": "system", "subtype": "init", "session_id": SESSION}
+
+    assert stream.feed(init) == [AgentEvent(kind="started", session_id=SESSION)]
+    assert stream.feed(init) == []
+
+
+def test_long_prose_is_shortened_in_events() -> None:
+    stream = ClaudeStream()
+    [said] = stream.feed({"type": "assistant", "message": {"content": [{"type": "text", "text": "y" * 10_000}]}})
+    assert len(said.text) == 4000 and said.text.endswith("…")
+
+
 def test_unknown_types_subtypes_and_blocks_are_skipped() -> None:
     stream = ClaudeStream()
 

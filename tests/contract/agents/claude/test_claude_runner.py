@@ -42,6 +42,7 @@ async def test_edit_lands_in_worktree_and_is_reported(
         tool("Read", {"file_path": str(repo / "calc.py")}, say="Let me look at calc.py."),
         tool("Edit", {"file_path": str(repo / "calc.py"), "old_string": "return a - b",
                       "new_string": "return a + b"}),
+        tool("Bash", {"command": "python3 check_calc.py", "description": "Run the check"}),
         text("Fixed add(). Verify: run python check_calc.py"),
     )
     sink = RecordingSink()
@@ -49,7 +50,8 @@ async def test_edit_lands_in_worktree_and_is_reported(
 
     assert outcome.ok and outcome.kind == "completed"
     assert (repo / "calc.py").read_text() == FIXED_CALC
-    assert [request.tool for request in sink.requests] == ["Edit"]
+    assert [request.tool for request in sink.requests] == ["Edit", "Bash"]
+    assert "check passed" in sink.of_kind("tool_ran")[-1].text
     assert sink.requests[0].kind == "write" and sink.requests[0].paths == (str(repo / "calc.py"),)
     assert sink.of_kind("files_changed")[0].paths == (str(repo / "calc.py"),)
     assert sink.kinds()[0] == "started" and sink.kinds()[-1] == "finished"
@@ -57,6 +59,17 @@ async def test_edit_lands_in_worktree_and_is_reported(
     assert outcome.final_text == "Fixed add(). Verify: run python check_calc.py"
     assert outcome.session_id and outcome.session_id == sink.events[0].session_id
     assert outcome.cost_usd is not None and sink.of_kind("cost")[-1].cost_usd == outcome.cost_usd
+
+
+async def test_a_line_over_one_mebibyte_does_not_break_the_run(
+    model: ScriptedModel, runner: ClaudeCodeRunner, make_spec: SpecFactory
+) -> None:
+    model.script(text("z" * 1_500_000))
+    sink = RecordingSink()
+    outcome = await runner.run(make_spec("Say a lot."), sink)
+
+    assert outcome.ok and len(outcome.final_text) == 1_500_000
+    assert all(len(event.text) <= 4000 for event in sink.events)
 
 
 async def test_read_only_command_runs_without_asking(
@@ -274,3 +287,21 @@ async def test_idle_watchdog_stops_a_silent_agent(
     assert model.stalled.is_set()
     assert not outcome.ok and outcome.kind == "failed" and outcome.error == "no output for 1 second"
     assert sink.processes - before and survivors(sink.processes - before) == []
+
+
+async def test_waiting_on_a_person_never_counts_as_idle(
+    model: ScriptedModel, runner: ClaudeCodeRunner, repo: Path, make_spec: SpecFactory
+) -> None:
+    model.script(tool("Bash", {"command": "echo fixed > marker.txt", "description": "Write a marker"}),
+                 text("Wrote it after a long wait."))
+    gate = asyncio.Event()
+    sink = RecordingSink(ALLOW, gate=gate)
+    task = asyncio.create_task(runner.run(make_spec(idle_timeout=timedelta(seconds=1)), sink))
+    await sink.asked.wait()
+    await asyncio.sleep(2.5)  # more than two idle periods while the approval card waits
+    assert not task.done()
+    gate.set()
+    outcome = await task
+
+    assert outcome.ok and outcome.final_text == "Wrote it after a long wait."
+    assert (repo / "marker.txt").exists()
