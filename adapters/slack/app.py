@@ -57,6 +57,7 @@ def build_bolt_app(
         client=client,
         signing_secret=signing_secret or "socket-mode",
         request_verification_enabled=signing_secret is not None,
+        process_before_response=True,  # listeners ack themselves and move the rest to background tasks
         logger=_log,
     )
 
@@ -92,7 +93,7 @@ class SlackAdapter:
         )
         self._client = build_web_client(bot_token=bot_token, api_base_url=api_base_url)
         self.notifier = SlackNotifier(client=self._client, throttle=slack_throttle(min_interval=min_interval))
-        listeners = SlackListeners(
+        self._listeners = listeners = SlackListeners(
             sink=sink, notifier=self.notifier, client=self._client, boundary=self._boundary, ack_budget=ack_budget
         )
         self._app = build_bolt_app(
@@ -131,6 +132,7 @@ class SlackAdapter:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        await self._listeners.close()
         await self.notifier.close()
 
     async def _handle_http(self, request: web.Request) -> web.Response:

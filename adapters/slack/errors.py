@@ -73,14 +73,16 @@ class ErrorBoundary:
         *,
         where: str,
         answer: Callable[[str], Awaitable[object]] | None = None,
-    ) -> None:
+    ) -> bool:
+        """Run ``work``; True when it finished, False when it failed (and was logged and apologised for)."""
         try:
             await work()
         except Exception as error:
             ref = self.record(error, where=where)
-            if answer is None:
-                return
-            try:
-                await answer(self.apology(ref))
-            except Exception as second:
-                self.record(second, where=f"{where} (apology)")
+            if answer is not None:
+                try:
+                    await answer(self.apology(ref))
+                except Exception as second:
+                    self.record(second, where=f"{where} (apology)")
+            return False
+        return True

@@ -3,10 +3,15 @@
 * ``/hotfix``: the command goes to the sink first (it persists); the ack carries the reply when the sink
   answers within ``ack_budget`` seconds, otherwise the ack says "Got it — filing…" and the reply follows
   through ``respond()`` (the command's ``response_url``).
+
+Every listener acknowledges itself and then hands what is left (the core's answer, uploads, modals) to a
+background task, so bolt runs with ``process_before_response=True`` and answers Slack as soon as the
+listener returns, without polling for the ack.
 * buttons: empty ack at once, then the sink; the reply is shown to the presser only (ephemeral), unless the
   core marks it public, in which case it goes into the card's thread.
 * the revise modal: its submission becomes ``ReviseHotfix``.
-* ``app_mention`` events: the same grammar as ``/hotfix``; Events API retries are dropped by ``event_id``.
+* ``app_mention`` events: the same grammar as ``/hotfix``; Events API retries are dropped by ``event_id``
+  (bolt does not deduplicate them).
 """
 
 from __future__ import annotations
@@ -17,7 +22,6 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
-from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -70,35 +74,46 @@ class SlackListeners:
         self._boundary = boundary
         self._ack_budget = ack_budget
         self._seen_events: collections.OrderedDict[str, None] = collections.OrderedDict()
+        self._background: set[asyncio.Future[object]] = set()
 
     # --- /hotfix -------------------------------------------------------------------------------------------
 
     async def on_slash(self, *, ack: AsyncAck, body: Mapping[str, Any], respond: AsyncRespond) -> None:
-        acked = False
+        started: list[tuple[Command, asyncio.Future[Reply]]] = []
+        reply_in_ack = False
 
-        async def answer(text: str) -> None:
-            if acked:
-                await respond(text=render_text(text), response_type="ephemeral")
-            else:
-                await ack(text=render_text(text), response_type="ephemeral")
-
-        async def work() -> None:
-            nonlocal acked
+        async def acknowledge() -> None:
+            nonlocal reply_in_ack
             command = command_from_slash(body)
             handling = asyncio.ensure_future(self._sink.handle(command))
+            started.append((command, handling))
             done, _ = await asyncio.wait({handling}, timeout=self._ack_budget)
             if handling in done:
                 reply = handling.result()  # a failure raises here, so the ack carries the apology
                 await ack(text=render_text(reply.text), response_type=_response_type(reply))
-                acked = True
+                reply_in_ack = True
             else:
                 await ack(text=FILING_ACK, response_type="ephemeral")
-                acked = True
-                reply = await handling
+
+        async def apologise_in_ack(text: str) -> None:
+            await ack(text=render_text(text), response_type="ephemeral")
+
+        if not await self._boundary.guard(acknowledge, where="slash command", answer=apologise_in_ack):
+            return
+        [(command, handling)] = started
+        if reply_in_ack and not _needs_follow_up(handling.result()):
+            return
+
+        async def finish() -> None:
+            reply = await handling
+            if not reply_in_ack:
                 await respond(text=render_text(reply.text), response_type=_response_type(reply))
             await self._follow_up(reply, command, trigger_id=body.get("trigger_id"), thread=None)
 
-        await self._boundary.guard(work, where="slash command", answer=answer)
+        async def apologise_later(text: str) -> None:
+            await respond(text=render_text(text), response_type="ephemeral")
+
+        self._spawn(self._boundary.guard(finish, where="slash command", answer=apologise_later))
 
     # --- buttons -------------------------------------------------------------------------------------------
 
@@ -120,7 +135,7 @@ class SlackListeners:
                 await self._notifier.reply(press.conversation, reply.text, thread=press.source)
             await self._follow_up(reply, press, trigger_id=body.get("trigger_id"), thread=press.source)
 
-        await self._boundary.guard(work, where="button", answer=answer)
+        self._spawn(self._boundary.guard(work, where="button", answer=answer))
 
     # --- the revise modal ----------------------------------------------------------------------------------
 
@@ -138,7 +153,7 @@ class SlackListeners:
             reply = await self._sink.handle(command)
             await self._deliver_to_conversation(reply, command)
 
-        await self._boundary.guard(work, where="revise form", answer=answer)
+        self._spawn(self._boundary.guard(work, where="revise form", answer=answer))
 
     # --- events --------------------------------------------------------------------------------------------
 
@@ -153,7 +168,23 @@ class SlackListeners:
             await self._deliver_to_conversation(reply, command)
             await self._follow_up(reply, command, trigger_id=None, thread=command.source)
 
-        await self._boundary.guard(work, where="mention", answer=answer)
+        self._spawn(self._boundary.guard(work, where="mention", answer=answer))
+
+    # --- background work after the ack ---------------------------------------------------------------------
+
+    def _spawn(self, work: Awaitable[object]) -> None:
+        task = asyncio.ensure_future(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def close(self, *, timeout: float = 5.0) -> None:
+        """Let work that already started after an ack finish (bounded), then cancel what is left."""
+        pending = set(self._background)
+        if pending:
+            _, late = await asyncio.wait(pending, timeout=timeout)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
 
     def is_repeated_event(self, body: Mapping[str, Any]) -> bool:
         """True for an Events API delivery already seen (Slack retries on timeouts and errors)."""
@@ -211,6 +242,10 @@ class SlackListeners:
             await self._notifier.reply(conversation, hint, thread=thread, ephemeral_to=actor)
 
 
+def _needs_follow_up(reply: Reply) -> bool:
+    return reply.attachment is not None or reply.prompt is not None
+
+
 def _response_type(reply: Reply) -> str:
     return "ephemeral" if reply.private or not reply.ok else "in_channel"
 
@@ -234,11 +269,6 @@ def _ephemeral_answer(respond: AsyncRespond, body: Mapping[str, Any], notifier: 
 def register_listeners(app: AsyncApp, listeners: SlackListeners) -> None:
     """Wire the listeners into a bolt app (closures, so bolt sees plain argument names)."""
 
-    async def drop_event_retries(body: dict[str, Any], next_: Callable[[], Awaitable[BoltResponse]]) -> BoltResponse:
-        if listeners.is_repeated_event(body):
-            return BoltResponse(status=200, body="")
-        return await next_()
-
     async def on_slash(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
         await listeners.on_slash(ack=ack, body=body, respond=respond)
 
@@ -248,11 +278,11 @@ def register_listeners(app: AsyncApp, listeners: SlackListeners) -> None:
     async def on_revise_submit(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
         await listeners.on_revise_submit(ack=ack, body=body, view=view)
 
-    async def on_mention(ack: AsyncAck, event: dict[str, Any]) -> None:
+    async def on_mention(ack: AsyncAck, body: dict[str, Any], event: dict[str, Any]) -> None:
         await ack()
-        await listeners.on_mention(event=event)
+        if not listeners.is_repeated_event(body):  # Slack re-delivers events it thinks were missed
+            await listeners.on_mention(event=event)
 
-    app.middleware(drop_event_retries)
     app.command(SLASH_COMMAND)(on_slash)
     for action_id in SlackActionId:
         app.action(action_id.value)(on_button)
