@@ -44,6 +44,10 @@ class RunControl(Protocol):
         """The diff changed since the review card was posted: re-diff, re-verify and post a new review."""
         ...
 
+    async def dispatch(self) -> None:
+        """Start whatever queued work may start now (after an unfreeze, say)."""
+        ...
+
 
 class _NoRuns:
     def answer(self, approval_id: str, permission: Permission) -> bool:
@@ -53,6 +57,9 @@ class _NoRuns:
         return None
 
     async def rereview(self, number: int) -> None:
+        return None
+
+    async def dispatch(self) -> None:
         return None
 
 

@@ -31,6 +31,7 @@ __all__ = ["RunManager"]
 
 log = logging.getLogger(__name__)
 STOP = Permission(behavior=PermissionBehavior.STOP, message="Stopped by a person in chat.")
+STOP_GRACE_SECONDS = 3
 
 
 class RunManager:
@@ -58,13 +59,19 @@ class RunManager:
         return future
 
     async def cancel(self, number: int) -> None:
-        for approval_id, (owner, _future) in list(self.waiters.items()):
-            if owner == number:
-                self.answer(approval_id, STOP)
+        """Stop while waiting for a person = deny with interrupt (the agent ends its turn itself);
+        Stop while running = cancel the run task (the runner interrupts and kills the process tree)."""
+        answered = [self.answer(approval_id, STOP) for approval_id, (owner, _f) in list(self.waiters.items())
+                    if owner == number]
         task = self.tasks.get(number)
-        if task is not None and not task.done():
+        if task is None or task.done():
+            return
+        if any(answered):
+            with contextlib.suppress(asyncio.CancelledError, asyncio.TimeoutError, Exception):
+                await asyncio.wait_for(asyncio.shield(task), timeout=STOP_GRACE_SECONDS)
+        if not task.done():
             task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, asyncio.TimeoutError):
+            with contextlib.suppress(asyncio.CancelledError, asyncio.TimeoutError, Exception):
                 await asyncio.wait_for(asyncio.shield(task), timeout=10)
 
     async def rereview(self, number: int) -> None:

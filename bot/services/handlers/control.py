@@ -150,6 +150,7 @@ async def unfreeze_queue(cmd: UnfreezeQueue, bus: MessageBus) -> Reply:
     if not removed:
         return Reply(text=f"The queue for {where} was not frozen.", ok=False)
     await _touch(bus, open_ones)
+    await bus.runs.dispatch()
     return Reply(text=f"Queue unfrozen for {where}.", private=False)
 
 
