@@ -37,124 +37,22 @@ after it.
 
 from __future__ import annotations
 
-import math
 import re
-from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
-__all__ = ["REDACTED", "contains_secret", "redact", "redact_lines"]
-
-REDACTED = "…[redacted]"
-
-# ---------------------------------------------------------------------------------------------------------
-# Masking
-
-
-def _mask(prefix: str, secret: str, keep: int) -> str:
-    return f"{prefix}{secret[:keep]}{REDACTED}"
-
-
-def _generic_keep(value: str) -> int:
-    """How many characters of a secret without a well-known prefix may stay visible."""
-    return 0 if len(value) < 12 else min(4, len(value) // 6)
-
-
-def _already_masked(match: re.Match[str], value: str) -> bool:
-    return "…[redacted" in value or match.string.startswith(REDACTED, match.end())
-
-
-def _entropy(value: str) -> float:
-    """Shannon entropy in bits per character."""
-    size = len(value)
-    if size == 0:
-        return 0.0
-    return -sum(n / size * math.log2(n / size) for n in Counter(value).values())
-
-
-def _has_classes(value: str, *, digit: bool = True, upper: bool = True, lower: bool = True) -> bool:
-    return ((not digit or any(c.isdigit() for c in value))
-            and (not upper or any(c.isupper() for c in value))
-            and (not lower or any(c.islower() for c in value)))
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Prefixed tokens: (pattern with groups "prefix" and "body", characters of the body kept, extra check)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class _TokenRule:
-    name: str
-    pattern: re.Pattern[str]
-    keep: int
-    hints: tuple[str, ...]  # the pass runs only when one of these occurs in the text (cheap C-level test)
-    check: Callable[[str], bool] | None = None
-
-
-def _random_looking(body: str) -> bool:
-    return _has_classes(body)
-
-
-# A token starts after a non-token character, or after the "-" that marks a removed line in a diff.
-_AFTER_REMOVED_MARK = r"|(?<=\n-)|(?<=^-)"
-_B = r"(?:(?<![A-Za-z0-9_\-])" + _AFTER_REMOVED_MARK + ")"
-_E = r"(?![A-Za-z0-9_\-])"
-
-_TOKEN_RULES: tuple[_TokenRule, ...] = (
-    _TokenRule(name="github", keep=4, hints=("gh",),
-               pattern=re.compile(_B + r"(?P<prefix>gh[pousr]_)(?P<body>[A-Za-z0-9]{30,255}+)" + _E)),
-    _TokenRule(name="github-fine-grained", keep=4, hints=("github_pat_",),
-               pattern=re.compile(_B + r"(?P<prefix>github_pat_)(?P<body>[A-Za-z0-9_]{22,255}+)" + _E)),
-    _TokenRule(name="gitlab", keep=4, hints=("glpat-",),
-               pattern=re.compile(_B + r"(?P<prefix>glpat-)(?P<body>[A-Za-z0-9_\-]{20,255}+)" + _E)),
-    _TokenRule(name="slack", keep=0, hints=("xox", "xapp-"),
-               pattern=re.compile(_B + r"(?P<prefix>xox[abeoprs]-|xoxe\.xox[bp]-|xapp-)"
-                                  r"(?P<body>[A-Za-z0-9\-]{8,}+)")),
-    _TokenRule(name="slack-webhook", keep=0, hints=("hooks.slack.com",),
-               pattern=re.compile(r"(?P<prefix>https?://hooks\.slack\.com/(?:services|workflows|triggers)/)"
-                                  r"(?P<body>[A-Za-z0-9_\-]{4,}+(?:/[A-Za-z0-9_\-]++)*+)")),
-    _TokenRule(name="discord-webhook", keep=0, hints=("discord",),
-               pattern=re.compile(r"(?P<prefix>https?://(?:[a-z]+\.)?discord(?:app)?\.com/api/webhooks/)"
-                                  r"(?P<body>[0-9]{5,30}+/[A-Za-z0-9_\-]{20,}+)")),
-    _TokenRule(name="stripe", keep=4, hints=("_live_", "_test_"),
-               pattern=re.compile(_B + r"(?P<prefix>(?:sk|rk)_(?:live|test)_)(?P<body>[A-Za-z0-9]{10,}+)" + _E)),
-    _TokenRule(name="stripe-webhook", keep=4, hints=("whsec_",),
-               pattern=re.compile(_B + r"(?P<prefix>whsec_)(?P<body>[A-Za-z0-9+/=]{20,}+)")),
-    _TokenRule(name="google", keep=4, hints=("AIza",),
-               pattern=re.compile(_B + r"(?P<prefix>AIza)(?P<body>[A-Za-z0-9_\-]{35})" + _E)),
-    _TokenRule(name="anthropic", keep=4, hints=("sk-ant-",),
-               pattern=re.compile(_B + r"(?P<prefix>sk-ant-(?:[a-z]{2,10}[0-9]{0,3}-)?)"
-                                  r"(?P<body>[A-Za-z0-9_\-]{20,}+)")),
-    _TokenRule(name="openai", keep=4, hints=("sk-",), check=_random_looking,
-               pattern=re.compile(_B + r"(?P<prefix>sk-(?:proj-|svcacct-|admin-|None-)?)"
-                                  r"(?P<body>[A-Za-z0-9_\-]{20,}+)")),
-    _TokenRule(name="huggingface", keep=4, hints=("hf_",), check=_random_looking,
-               pattern=re.compile(_B + r"(?P<prefix>hf_)(?P<body>[A-Za-z0-9]{30,255}+)" + _E)),
-    _TokenRule(name="npm", keep=4, hints=("npm_",), check=_random_looking,
-               pattern=re.compile(_B + r"(?P<prefix>npm_)(?P<body>[A-Za-z0-9]{36})" + _E)),
-    _TokenRule(name="pypi", keep=4, hints=("pypi-",),
-               pattern=re.compile(_B + r"(?P<prefix>pypi-)(?P<body>AgE[A-Za-z0-9_\-]{40,}+)")),
-    _TokenRule(name="sendgrid", keep=0, hints=("SG.",),
-               pattern=re.compile(_B + r"(?P<prefix>SG\.)(?P<body>[A-Za-z0-9_\-]{16,32}+\.[A-Za-z0-9_\-]{30,64}+)")),
-    _TokenRule(name="aws-access-key-id", keep=0, hints=("AKIA", "ASIA", "ABIA", "ACCA"),
-               pattern=re.compile(r"(?<![A-Za-z0-9])(?P<prefix>AKIA|ASIA|ABIA|ACCA)(?P<body>[A-Z0-9]{16})"
-                                  r"(?![A-Za-z0-9])")),
-    _TokenRule(name="telegram-bot", keep=4, hints=(":",),
-               pattern=re.compile(r"(?<![0-9])(?P<prefix>[0-9]{6,12}:)(?P<body>AA[A-Za-z0-9_\-]{30,40}+)" + _E)),
-    _TokenRule(name="jwt", keep=4, hints=("eyJ",),
-               pattern=re.compile(_B + r"(?P<prefix>eyJ)(?P<body>[A-Za-z0-9_\-]{8,}+\.eyJ[A-Za-z0-9_\-]{8,}+"
-                                  r"\.[A-Za-z0-9_\-]*+)")),
+from bot.render.secret_tokens import (
+    AFTER_REMOVED_MARK,
+    REDACTED,
+    TOKEN_START,
+    already_masked,
+    entropy,
+    generic_keep,
+    has_classes,
+    mask,
+    redact_tokens,
 )
 
-
-def _apply_token_rule(rule: _TokenRule, text: str) -> str:
-    def replace(match: re.Match[str]) -> str:
-        body = match.group("body")
-        if _already_masked(match, body) or (rule.check is not None and not rule.check(body)):
-            return match.group(0)
-        return _mask(match.group("prefix"), body, rule.keep)
-
-    return rule.pattern.sub(replace, text)
+__all__ = ["REDACTED", "contains_secret", "redact", "redact_lines"]
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -242,7 +140,7 @@ _BASE64_LINE = re.compile(
 def _redact_base64_lines(text: str) -> str:
     def replace(match: re.Match[str]) -> str:
         blob = match.group("blob")
-        if not _has_classes(blob) or _entropy(blob) < 4.5:
+        if not has_classes(blob) or entropy(blob) < 4.5:
             return match.group(0)
         return match.group("lead") + REDACTED + match.group("tail")
 
@@ -258,20 +156,20 @@ _URL_PASSWORD = re.compile(
     r"(?P<value>[^\s/?#@\"'<>]{1,256}+)(?=@)"
 )
 _AUTH_HEADER = re.compile(
-    r"(?i)" + _B + r"(?P<head>(?:proxy-)?authorization[\"']?[ \t]*[:=][ \t]*[\"']?"
+    r"(?i)" + TOKEN_START + r"(?P<head>(?:proxy-)?authorization[\"']?[ \t]*[:=][ \t]*[\"']?"
     r"(?:(?:basic|bearer|digest|token|bot|apikey|sso-key)[ \t]++)?+)"
     r"(?P<value>[A-Za-z0-9._~+/=:\-]{6,}+)"
 )
-_BEARER = re.compile(r"(?i)" + _B + r"(?P<head>bearer[ \t]++)(?P<value>[A-Za-z0-9._~+/=\-]{8,}+)")
+_BEARER = re.compile(r"(?i)" + TOKEN_START + r"(?P<head>bearer[ \t]++)(?P<value>[A-Za-z0-9._~+/=\-]{8,}+)")
 
 
 def _redact_context(pattern: re.Pattern[str], text: str, *, keep: int | None = None,
                     need: Callable[[str], bool] | None = None) -> str:
     def replace(match: re.Match[str]) -> str:
         value = match.group("value")
-        if _already_masked(match, value) or _is_placeholder(value) or (need is not None and not need(value)):
+        if already_masked(match, value) or _is_placeholder(value) or (need is not None and not need(value)):
             return match.group(0)
-        return _mask(match.group("head"), value, _generic_keep(value) if keep is None else keep)
+        return mask(match.group("head"), value, generic_keep(value) if keep is None else keep)
 
     return pattern.sub(replace, text)
 
@@ -287,7 +185,7 @@ _KEY_HINT = r"(?=[A-Za-z0-9_.\-]{0,80}?(?i:pass|pwd|secret|token|key|auth|cred|c
 _TYPE = r"[A-Za-z_][\w.]*+(?:\[[^\]\n=]{0,40}+\])?+"
 _ANNOTATION = _TYPE + r"(?:[ \t]*+\|[ \t]*+" + _TYPE + r"){0,3}"
 _ASSIGNMENT = re.compile(
-    r"(?P<lead>(?:(?<![A-Za-z0-9_.\-])" + _AFTER_REMOVED_MARK + r")[\"']?)" + _KEY_HINT
+    r"(?P<lead>(?:(?<![A-Za-z0-9_.\-])" + AFTER_REMOVED_MARK + r")[\"']?)" + _KEY_HINT
     + r"(?P<key>[A-Za-z_][A-Za-z0-9_.\-]{0,79}+)"
     r"(?P<head>[\"']?[ \t]*+(?::[ \t]*+" + _ANNOTATION + r"[ \t]*+=(?!=)|==|:=|=>|=|:(?!//))[ \t]*+)"
     r"(?P<value>\"(?:[^\"\\\n]|\\.)*+\"|'(?:[^'\\\n]|\\.)*+'|[^\s\"'`,;&|()\[\]{}<>]++)"
@@ -372,15 +270,15 @@ def _unquoted_is_secret(match: re.Match[str], value: str) -> bool:
 def _redact_assignments(pattern: re.Pattern[str], text: str, *, in_command: bool = False) -> str:
     def replace(match: re.Match[str]) -> str:
         value = match.group("value")
-        if not _is_sensitive_key(match.group("key")) or _already_masked(match, value) or _is_placeholder(value):
+        if not _is_sensitive_key(match.group("key")) or already_masked(match, value) or _is_placeholder(value):
             return match.group(0)
         head = match.group("lead") + match.group("key") + match.group("head")
         if value[0] in "\"'" and len(value) >= 2 and value[-1] == value[0]:
             inner = value[1:-1]
-            return head + value[0] + _mask("", inner, _generic_keep(inner)) + value[0]
+            return head + value[0] + mask("", inner, generic_keep(inner)) + value[0]
         if not (in_command or _unquoted_is_secret(match, value)):
             return match.group(0)
-        return head + _mask("", value, _generic_keep(value))
+        return head + mask("", value, generic_keep(value))
 
     return pattern.sub(replace, text)
 
@@ -403,18 +301,18 @@ def _random_value(value: str) -> bool:
         return False  # URLs (their passwords have their own rule) and paths
     if not any(c.isdigit() for c in value) or not any(c.isalpha() for c in value):
         return False
-    if not (_has_classes(value, digit=False) or len(value) >= 32):
+    if not (has_classes(value, digit=False) or len(value) >= 32):
         return False
-    return _entropy(value) >= (3.5 if len(value) < 24 else 4.0)
+    return entropy(value) >= (3.5 if len(value) < 24 else 4.0)
 
 
-def _redact_env_entropy(text: str) -> str:
+def _redact_enventropy(text: str) -> str:
     def replace(match: re.Match[str]) -> str:
         value = match.group("value")
-        if _already_masked(match, value) or _is_placeholder(value) or not _random_value(value):
+        if already_masked(match, value) or _is_placeholder(value) or not _random_value(value):
             return match.group(0)
         quote = match.group("quote")
-        return (match.group("head") + quote + _mask("", value, _generic_keep(value)) + quote
+        return (match.group("head") + quote + mask("", value, generic_keep(value)) + quote
                 + match.group("tail"))
 
     return _ENV_LINE.sub(replace, text)
@@ -427,9 +325,7 @@ def _redact_env_entropy(text: str) -> str:
 def _redact_single_line_rules(text: str) -> str:
     if "-----BEGIN " in text:
         text = _redact_inline_pem(text)
-    for rule in _TOKEN_RULES:
-        if any(hint in text for hint in rule.hints):
-            text = _apply_token_rule(rule, text)
+    text = redact_tokens(text)
     if "://" in text:
         text = _redact_context(_URL_PASSWORD, text)
     lowered = text.lower()
@@ -439,7 +335,7 @@ def _redact_single_line_rules(text: str) -> str:
         text = _redact_context(_BEARER, text, keep=4, need=_bearer_like)
     if "=" in text or ":" in text:
         text = _redact_assignments(_ASSIGNMENT, text)
-        text = _redact_env_entropy(text)
+        text = _redact_enventropy(text)
     if "-" in text:
         text = _redact_assignments(_CLI_FLAG, text, in_command=True)
     return _redact_base64_lines(text)
