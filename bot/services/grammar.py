@@ -15,7 +15,9 @@ Rules, in order:
    Refused rather than filed: an ID-taking word alone (``status``) or followed by one malformed id attempt
    (``status HF-x``, ``stop #7``, ``log 0``) or by an explicit ``HF-``id plus more words (``stop HF-7 now``);
    ``revise ID`` or ``reject ID`` with nothing after; ``freeze`` without a reason; ``unfreeze`` plus one word
-   that is not ``repo:<name>``. Trailing punctuation on an id is ignored (``status HF-7?``).
+   that is not ``repo:<name>``. Trailing punctuation on an id is ignored (``status HF-7?``). Also refused as
+   sub-command attempts: a word close to a sub-command alone or before an id (``staus 7``, ``hlep``), any word
+   before an explicit ``HF-``id with nothing after (``cancel HF-7``), and a lone ``HF-7``.
 3. Otherwise a new hotfix: options first, any order, any case — ``repo:<name>``, ``mode:patch|diagnose|plan``,
    ``agent:claude|codex``, ``p0|p1|p2`` — then the description (kept as typed, trimmed). A bad or repeated
    option, an empty description, or options in front of a sub-command (``repo:shop status 7``) is refused.
@@ -161,11 +163,45 @@ def _parse(text: str, envelope: _Envelope) -> Command:
     words = _Words(text=body, spans=tuple(m.span() for m in _WORD.finditer(body)))
     if len(words) > 0:
         sub_command = _SUB_COMMANDS.get(words.word(0).casefold())
-        if sub_command is not None:
-            command = sub_command(words, envelope)
-            if command is not None:
-                return command
+        command = sub_command(words, envelope) if sub_command else _unknown_sub_command(words, envelope)
+        if command is not None:
+            return command
     return _file_hotfix(words, envelope)
+
+
+def _unknown_sub_command(words: _Words, envelope: _Envelope) -> UsageError | None:
+    """``cancel HF-7``, ``staus 7``, ``hlep``, a lone ``HF-7``: sub-command attempts, not descriptions.
+
+    "login 500" or "stats 502" stay descriptions: a bare number that could be a status code is not an id here.
+    """
+    first = words.word(0).casefold()
+    explicit = len(words) == 2 and _EXPLICIT_ID.match(words.word(1)) is not None
+    if len(words) == 1 and _EXPLICIT_ID.match(first) and parse_hotfix_id(first) is not None:
+        return _usage(f"what about {_quoted(words.word(0))}? e.g. /hotfix status {words.word(0)}", envelope)
+    if len(words) == 2:
+        number = parse_hotfix_id(words.word(1).rstrip(".,;:!?"))
+        if number is None or (not explicit and 100 <= number <= 599):
+            return None
+    elif len(words) > 2:
+        return None
+    close = next((name for name in _SUB_COMMANDS if _one_typo_apart(first, name)), None)
+    if close:
+        return _usage(f"unknown sub-command {_quoted(first)} — did you mean '{close}'?", envelope)
+    if explicit:
+        return _usage(f"unknown sub-command {_quoted(first)} — see /hotfix help", envelope)
+    return None
+
+
+def _one_typo_apart(typed: str, name: str) -> bool:
+    """One insertion, deletion, substitution or swap of neighbours turns ``typed`` into ``name``."""
+    if typed == name or abs(len(typed) - len(name)) > 1 or len(typed) < 3:
+        return False
+    if len(typed) == len(name):
+        diffs = [i for i, (a, b) in enumerate(zip(typed, name, strict=True)) if a != b]
+        swapped = len(diffs) == 2 and diffs[1] == diffs[0] + 1 and typed[diffs[0]] == name[diffs[1]]
+        return len(diffs) == 1 or (swapped and typed[diffs[1]] == name[diffs[0]])
+    shorter, longer = sorted((typed, name), key=len)
+    return any(longer[:i] + longer[i + 1 :] == shorter for i in range(len(longer)))
 
 
 def _clean(text: str) -> str:
@@ -229,31 +265,19 @@ def _just_an_id(command: type[Command]) -> _SubCommandParser:
     return parse_id
 
 
-def _parse_deny(words: _Words, envelope: _Envelope) -> Command | None:
-    found = _id_or_refusal(words, envelope)
-    if not isinstance(found, int):
-        return found
-    return envelope.make(DenyAction, hotfix_id=found, reason=words.rest(2))
+def _id_and_text(command: type[Command], field: str, missing: str | None) -> _SubCommandParser:
+    """``<word> ID <text>``; ``missing`` (with ``{id}``) refuses an empty text, None allows it."""
 
+    def parse_id_and_text(words: _Words, envelope: _Envelope) -> Command | None:
+        found = _id_or_refusal(words, envelope)
+        if not isinstance(found, int):
+            return found
+        text = words.rest(2)
+        if not text and missing is not None:
+            return _usage(missing.replace("{id}", f"HF-{found}"), envelope)
+        return envelope.make(command, hotfix_id=found, **{field: text})
 
-def _parse_revise(words: _Words, envelope: _Envelope) -> Command | None:
-    found = _id_or_refusal(words, envelope)
-    if not isinstance(found, int):
-        return found
-    feedback = words.rest(2)
-    if not feedback:
-        return _usage(f"say what should change: /hotfix revise HF-{found} <feedback>", envelope)
-    return envelope.make(ReviseHotfix, hotfix_id=found, feedback=feedback)
-
-
-def _parse_reject(words: _Words, envelope: _Envelope) -> Command | None:
-    found = _id_or_refusal(words, envelope)
-    if not isinstance(found, int):
-        return found
-    reason = words.rest(2)
-    if not reason:
-        return _usage(f"give a reason: /hotfix reject HF-{found} <reason>", envelope)
-    return envelope.make(RejectHotfix, hotfix_id=found, reason=reason)
+    return parse_id_and_text
 
 
 def _repo_option(word: str) -> str | None:
@@ -300,9 +324,9 @@ _SUB_COMMANDS: dict[str, _SubCommandParser] = {
     "diff": _just_an_id(ShowDiff),
     "log": _just_an_id(ShowLog),
     "accept": _just_an_id(AcceptHotfix),
-    "deny": _parse_deny,
-    "revise": _parse_revise,
-    "reject": _parse_reject,
+    "deny": _id_and_text(DenyAction, "reason", None),
+    "revise": _id_and_text(ReviseHotfix, "feedback", "say what should change: /hotfix revise {id} <feedback>"),
+    "reject": _id_and_text(RejectHotfix, "reason", "give a reason: /hotfix reject {id} <reason>"),
     "freeze": _parse_freeze,
     "unfreeze": _parse_unfreeze,
 }

@@ -154,9 +154,16 @@ def test_envelope_is_copied_onto_every_command() -> None:
         "log 500 errors on checkout",
         "unfreeze button and the freeze toggle both crash",
         "STATUS PAGE DOWN",
+        "login 500",
+        "stats 502",
+        "login",
+        "deploy 7",
+        "checkout",
+        "7",
+        "helpp me now",
     ],
 )
-def test_sub_command_word_followed_by_a_description_files_a_hotfix(text: str) -> None:
+def test_descriptions_that_look_a_little_like_sub_commands_file_a_hotfix(text: str) -> None:
     command = run(text)
     assert isinstance(command, FileHotfix)
     assert command.description == text
@@ -201,6 +208,14 @@ def test_sub_command_word_followed_by_a_description_files_a_hotfix(text: str) ->
         ("agent:claude agent:codex checkout is down", "agent: given twice — give each option once"),
         ("p0 P1 checkout is down", "priority given twice — give one of p0, p1 or p2"),
         ("repo: checkout is down", "repo: needs a name, e.g. repo:shop"),
+        ("HF-7", "what about 'HF-7'? e.g. /hotfix status HF-7"),
+        ("cancel HF-7", "unknown sub-command 'cancel' — see /hotfix help"),
+        ("merge hf3", "unknown sub-command 'merge' — see /hotfix help"),
+        ("staus 7", "unknown sub-command 'staus' — did you mean 'status'?"),
+        ("sotp HF-12", "unknown sub-command 'sotp' — did you mean 'stop'?"),
+        ("approved 7", "unknown sub-command 'approved' — did you mean 'approve'?"),
+        ("hlep", "unknown sub-command 'hlep' — did you mean 'help'?"),
+        ("queu", "unknown sub-command 'queu' — did you mean 'queue'?"),
         ("repo:shop status 7", "'status' takes no options in front — see /hotfix help"),
         ("p0 queue", "'queue' takes no options in front — see /hotfix help"),
         ("repo:shop unfreeze", "'unfreeze' takes no options in front — see /hotfix help"),

@@ -101,7 +101,8 @@ def test_a_leading_slash_command_changes_nothing(text: str) -> None:
 
 
 DESCRIPTION_WORD = st.text(st.characters(categories=("L", "N")), min_size=1, max_size=10)
-DESCRIPTIONS = st.lists(DESCRIPTION_WORD, min_size=1, max_size=8).map(" ".join).filter(
+# Three words or more: one- and two-word texts may read as sub-command typos ("staus 7", "hlep").
+DESCRIPTIONS = st.lists(DESCRIPTION_WORD, min_size=3, max_size=8).map(" ".join).filter(
     lambda text: text.split()[0].casefold()
     not in {"help", "queue", "status", "stop", "approve", "deny", "revise", "reset", "diff", "log", "accept",
             "reject", "freeze", "unfreeze"}
