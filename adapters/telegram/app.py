@@ -5,7 +5,7 @@ Nothing connects at construction; ``start()`` initialises the bot (``getMe``), r
 is given (then ``webhook_secret`` is required and a request with a wrong or missing
 ``X-Telegram-Bot-Api-Secret-Token`` is answered 403 by PTB's server and changes nothing). ``stop()`` stops
 taking updates, delivers queued card edits (bounded), and shuts PTB down. The token never appears in a repr
-or in a log line written through the HTTP client's logger.
+or in a log line of httpx or PTB (a filter on their loggers redacts it until ``stop()``).
 """
 
 from __future__ import annotations
@@ -33,6 +33,19 @@ BOT_COMMANDS = (
     BotCommand("start", "Introduction and help"),
 )
 ALLOWED_UPDATES = ("message", "callback_query")
+# Loggers that may print a request URL (and so the token): httpx at INFO, PTB at DEBUG.
+URL_LOGGERS = (
+    "httpx",
+    "telegram",
+    "telegram.Bot",
+    "telegram.ext",
+    "telegram.ext.Application",
+    "telegram.ext.ExtBot",
+    "telegram.ext.Updater",
+    "telegram.request",
+    "telegram.request.BaseRequest",
+    "telegram.request.HTTPXRequest",
+)
 _SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
 
@@ -83,6 +96,9 @@ class TelegramAdapter:
     ) -> None:
         if webhook_url and not _SECRET_RE.match(webhook_secret or ""):
             raise ValueError("webhook mode needs a webhook secret of 1-256 characters A-Z a-z 0-9 _ -")
+        self._redactor = _TokenRedactor(token)
+        for name in URL_LOGGERS:  # before PTB is built: its Bot logs the API URL when created
+            logging.getLogger(name).addFilter(self._redactor)
         self._application = build_application(token=token, base_url=base_url, read_timeout=read_timeout)
         self.notifier = TelegramNotifier(bot=self._application.bot, throttle=throttle)
         TelegramHandlers(sink=sink, notifier=self.notifier, answer_within=answer_within).register(self._application)
@@ -91,7 +107,6 @@ class TelegramAdapter:
         self._webhook_port = webhook_port
         self._webhook_listen = webhook_listen
         self._poll_timeout = poll_timeout
-        self._redactor = _TokenRedactor(token)
 
     def __repr__(self) -> str:
         return f"TelegramAdapter(mode={'webhook' if self._webhook_url else 'polling'})"
@@ -105,7 +120,6 @@ class TelegramAdapter:
             return None
 
     async def start(self) -> None:
-        logging.getLogger("httpx").addFilter(self._redactor)
         await self._application.initialize()
         await self._set_commands()
         updater = self._application.updater
@@ -132,7 +146,8 @@ class TelegramAdapter:
             await self._application.stop()
         await self.notifier.close()
         await self._application.shutdown()
-        logging.getLogger("httpx").removeFilter(self._redactor)
+        for name in URL_LOGGERS:
+            logging.getLogger(name).removeFilter(self._redactor)
 
     async def _set_commands(self) -> None:
         try:

