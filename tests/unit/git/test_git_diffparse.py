@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from adapters.git.diffparse import parse_unified_diff, unquote_git_path
 from adapters.git.errors import GitCommandError
+from bot.domain.diff import DiffLine
 from tests.fakes.workspace import unified_text
 
 MODIFIED = """\
@@ -104,6 +105,9 @@ def test_a_modified_file_with_two_hunks() -> None:
         (" ", "    return cart"),
         (" ", ""),
     ]
+    assert f.hunks[1].lines == (DiffLine(kind="-", text="    pass"), DiffLine(kind="+", text="    items = []"),
+                                DiffLine(kind="+", text="    total = 0"))
+    assert hash(f.hunks[1].lines[0]) == hash(DiffLine(kind="-", text="    pass"))
     assert diff.text == MODIFIED
     assert diff.sha256 == hashlib.sha256(MODIFIED.encode()).hexdigest()
     assert (diff.added, diff.removed) == (3, 2)
