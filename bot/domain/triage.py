@@ -12,7 +12,8 @@ escapes undone, lowercased, whitespace collapsed) and decides, first rule that f
 2. **hold** a design question ("should we …", "what's the best way …", "thoughts on …", "trade-offs").
 3. **hold** feature work: "add support for", "new endpoint", "implement …", "feature request"; softer wishes
    ("would be nice", "allow users to", "I want") only when no symptom is named.
-4. **hold** work too big for one branch: "the whole codebase", "every module", or three or more listed items.
+4. **hold** work too big for one branch: "the whole codebase", "every module", or three or more listed items
+   that each name a symptom (numbered steps to reproduce one problem are fine).
 5. **vagueness bar.** A *symptom* is an error code (5xx, or 4xx said as a status), an error/exception, crash,
    timeout/hang/slowness, outage, failure/regression, "can't …", or data shown wrong (wrong, missing,
    duplicate, "instead of", charged twice …). A *subject* is any other meaningful word ("checkout", "webhook").
@@ -240,7 +241,7 @@ _WORD = re.compile(r"[a-z0-9][a-z0-9_'./-]*")
 _STATUS_CODE = re.compile(r"[45]\d\d")
 _SLACK_ANGLE = re.compile(r"<(?:[^|<>]*\|)?([^<>]*)>")
 _MAX_READ_CHARS = 8000  # a long file-lane description is judged on its opening
-_LIST_ITEM = re.compile(r"^\s*(?:[-*•]|\d{1,2}[.)])\s+\S", re.MULTILINE)
+_LIST_ITEM = re.compile(r"^[ \t]*(?:[-*•]|\d{1,2}[.)])[ \t]+(\S.*)$", re.MULTILINE)
 _CAUSE_BEFORE = frozenset(
     """after since from by during caused because recent last latest yesterday's today's new old no not
     can't cant cannot unable fail fails failing failed won't wont doesn't doesnt didn't didnt longer""".split()
@@ -313,8 +314,9 @@ def _held_for_shape(text: str, description: str, has_symptom: bool) -> TriageRes
     if broad is not None:
         reason = "too big for one branch: ask for the smallest urgent fix"
         return _hold(reason, f"broad scope: '{_short(broad[1])}'")
-    if len(_LIST_ITEM.findall(description)) >= 3:
-        return _hold("several problems in one request: file one hotfix each", "several listed items")
+    broken_items = [item for item in _LIST_ITEM.findall(description) if _symptoms(_normalised(item))]
+    if len(broken_items) >= 3:  # three listed breakages; numbered steps to reproduce one are fine
+        return _hold("several problems in one request: file one hotfix each", "several listed problems")
     return None
 
 

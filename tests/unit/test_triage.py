@@ -179,6 +179,11 @@ def test_two_listed_lines_are_still_one_request() -> None:
     assert judge("Checkout fails:\n- with a 500 on /pay\n- only for EU cards").outcome == "accept"
 
 
+def test_numbered_steps_to_reproduce_are_one_request() -> None:
+    steps = "Checkout is broken.\nSteps:\n1. open the cart\n2. click Pay\n3. pick a saved card\n4. see a 500 error"
+    assert judge(steps).outcome == "accept"
+
+
 def test_feature_wish_with_a_symptom_is_judged_on_the_symptom() -> None:
     assert judge("I want to pay but checkout fails with a 500").outcome == "accept"
     assert judge("checkout no longer allows users to pay with saved cards").outcome == "accept"
