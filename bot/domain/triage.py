@@ -146,7 +146,7 @@ _COUNT_AFTER = (  # "500 users", "500ms", "500 %" are amounts, not status codes
     r"(?!\s*(?:users?|customers?|people|orders?|items?|rows?|records?|ms|s|seconds?|minutes?|mb|gb|kb|k)\b|\s*%)"
 )
 _SYMPTOMS = (
-    _rule("error code", rf"(?<![$€£\d.,:/])\b5\d\d(?:s|'s)?\b{_COUNT_AFTER}", exemptable=False),
+    _rule("error code", rf"(?<![$€£\d.,:/=])\b(?:5\d\d|5xx)(?:s|'s)?\b{_COUNT_AFTER}", exemptable=False),
     _rule(
         "error code",
         r"\b(?:http|status|error|code|returns?|returning|got|getting|gives?|giving|responds? with|throws?)\s+"

@@ -227,6 +227,7 @@ def test_vague_reasons_say_what_to_add() -> None:
     [
         ("Checkout returns 500 on /pay", "error code 500"),
         ("Login 502s since 14:00", "error code 502"),
+        ("5xx on every checkout since noon", "error code"),
         ("API gives 429 errors to paying customers", "error code 429"),
         ("404 not found on /help after deploy", "error code 404"),
         ("The iOS app crashes on launch", "crash"),
