@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from adapters.git.base import BaseTip, base_tip, require_repository
 from adapters.git.cli import GitCli, one_line_reason
-from adapters.git.errors import AlreadyExistsError, GitCommandError, WorkspaceError
+from adapters.git.errors import AlreadyExistsError, GitCommandError, InvalidNameError, WorkspaceError
 from adapters.git.names import check_branch, hotfix_branch, worktree_dirname
 from bot.ports import WorktreeInfo
 
@@ -32,6 +32,7 @@ def create_worktree(*, repo_path: str, base_branch: str, number: int, slug: str,
     branch = hotfix_branch(cli, number=number, slug=slug)
     check_branch(cli, base_branch)
     path = os.path.join(os.path.realpath(root), worktree_dirname(number))
+    _refuse_root_inside_checkout(cli, path)
     _refuse_existing(cli, path, branch)
     tip = base_tip(cli, base_branch, fetch=True)
     os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -51,6 +52,14 @@ def _info(path: str, branch: str, tip: BaseTip) -> GitWorktreeInfo:
         fetched=tip.fetched,
         fetch_error=tip.fetch_error,
     )
+
+
+def _refuse_root_inside_checkout(cli: GitCli, path: str) -> None:
+    """A worktree inside the configured checkout would show up there as an untracked directory."""
+    status, out, _ = cli.run_status("rev-parse", "--show-toplevel")
+    toplevel = os.path.realpath(out.decode("utf-8", errors="replace").strip()) if status == 0 else None
+    if toplevel and os.path.commonpath([toplevel, path]) == toplevel:
+        raise InvalidNameError("the worktree folder is inside the repository's checkout; use a folder outside it")
 
 
 def _refuse_existing(cli: GitCli, path: str, branch: str) -> None:

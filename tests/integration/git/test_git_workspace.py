@@ -130,6 +130,14 @@ async def test_hostile_slugs_are_refused_before_git_runs(workspace: GitWorkspace
     assert not repos.root.exists() or list(repos.root.iterdir()) == []
 
 
+async def test_a_worktree_root_inside_the_checkout_is_refused(workspace: GitWorkspace, repos: Repos) -> None:
+    before = checkout_fingerprint(repos.checkout)
+    with pytest.raises(InvalidNameError, match="inside the repository's checkout"):
+        await workspace.create(repo_path=repos.repo_path, base_branch="main", number=1, slug="x",
+                               root=str(repos.checkout / ".hotfix-worktrees"))
+    assert checkout_fingerprint(repos.checkout) == before
+
+
 async def test_an_unknown_base_branch_and_a_non_repository_are_clear_errors(
     workspace: GitWorkspace, repos: Repos, tmp_path: Path
 ) -> None:
