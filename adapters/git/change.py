@@ -12,14 +12,23 @@ from adapters.git.diffparse import diff_sha256, parse_unified_diff
 from adapters.git.errors import (
     DiffChangedError,
     GitCommandError,
+    InvalidNameError,
     NotARepositoryError,
     NothingToCommitError,
     PushError,
 )
-from adapters.git.names import check_branch, check_sha
+from adapters.git.names import check_branch, check_repo_relative_path, check_sha
 from bot.domain.diff import Diff
 
-__all__ = ["DEFAULT_IDENTITY", "Snapshot", "commit_exact", "diff_worktree", "push_branch", "snapshot"]
+__all__ = [
+    "DEFAULT_IDENTITY",
+    "Snapshot",
+    "append_to_file",
+    "commit_exact",
+    "diff_worktree",
+    "push_branch",
+    "snapshot",
+]
 
 DEFAULT_IDENTITY = ("hotfix-bot", "hotfix-bot@localhost")
 # Every option that shapes the text is fixed here, so the same tree always gives the same bytes.
@@ -108,6 +117,17 @@ def _local_config(cli: GitCli, key: str) -> str | None:
     status, out, _ = cli.run_status("config", "--local", "--get", key)
     value = out.decode("utf-8", errors="replace").strip()
     return value if status == 0 and value else None
+
+
+def append_to_file(*, worktree: str, path: str, text: str) -> None:
+    worktree_cli(worktree)
+    root = os.path.realpath(worktree)
+    target = os.path.realpath(os.path.join(root, check_repo_relative_path(path)))
+    if os.path.commonpath([root, target]) != root or target == root:
+        raise InvalidNameError("not a path inside the worktree")
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    with open(target, "a", encoding="utf-8") as handle:
+        handle.write(text)
 
 
 def push_branch(*, worktree: str, branch: str) -> None:

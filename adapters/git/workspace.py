@@ -94,6 +94,11 @@ class GitWorkspace:
 
         return await self._locked(repo_path, read)
 
+    async def append_file(self, *, worktree: str, path: str, text: str) -> None:
+        """Append ``text`` to a file inside the worktree (created if missing), e.g. the file lane's outcome
+        notes. Refuses paths that leave the worktree, symlinks included."""
+        await asyncio.to_thread(change.append_to_file, worktree=worktree, path=path, text=text)
+
     async def _locked(self, repo_path: str, work: Callable[[], T]) -> T:
         lock = self._lock_for(repo_path)
 

@@ -159,6 +159,11 @@ class FakeWorkspace:
                 for path, content in sorted(self._base(repo_path, base_branch).items())
                 if posixpath.dirname(path) == folder and fnmatch.fnmatchcase(posixpath.basename(path), pattern)}
 
+    async def append_file(self, *, worktree: str, path: str, text: str) -> None:
+        files = self._worktree(worktree).files
+        path = check_repo_relative_path(path)
+        files[path] = files.get(path, b"") + text.encode("utf-8")
+
     # --- internals -----------------------------------------------------------------------------------------
     def _worktree(self, worktree: str) -> _Worktree:
         tree = self._worktrees.get(worktree)

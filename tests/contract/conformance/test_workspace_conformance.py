@@ -252,3 +252,17 @@ async def test_extras_list_base_files_and_find_orphans(harness: Harness) -> None
     live = await _create(harness, number=1, slug="live")
     orphan = await _create(harness, number=2, slug="orphan")
     assert await ws.find_orphans(repo_path=harness.repo_path, root=harness.root, known={live.path}) == [orphan.path]
+
+
+async def test_extra_append_file_lands_in_the_diff(harness: Harness) -> None:
+    ws = harness.workspace
+    assert isinstance(ws, GitWorkspace | FakeWorkspace)
+    info = await _create(harness)
+    await ws.append_file(worktree=info.path, path="tasks/hotfix/HOTFIX-cart.md", text="\n## Outcome\nshipped\n")
+    with pytest.raises(InvalidNameError):
+        await ws.append_file(worktree=info.path, path="../outside.md", text="x")
+
+    diff = await ws.diff(worktree=info.path, base_sha=info.base_sha)
+
+    (changed,) = diff.files
+    assert changed.path == "tasks/hotfix/HOTFIX-cart.md" and changed.added == 3

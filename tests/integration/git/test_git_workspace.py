@@ -476,3 +476,17 @@ async def test_the_configured_checkout_is_untouched_by_a_whole_hotfix(workspace:
 
     assert checkout_fingerprint(repos.checkout) == before
     assert os.listdir(repos.root) == []
+
+
+async def test_append_file_refuses_to_follow_a_symlink_out_of_the_worktree(
+    workspace: GitWorkspace, repos: Repos, tmp_path: Path
+) -> None:
+    info = await _create(workspace, repos)
+    outside = tmp_path / "outside.md"
+    outside.write_text("untouched\n")
+    (Path(info.path) / "notes.md").symlink_to(outside)
+
+    with pytest.raises(InvalidNameError):
+        await workspace.append_file(worktree=info.path, path="notes.md", text="x")
+
+    assert outside.read_text() == "untouched\n"
