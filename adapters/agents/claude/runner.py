@@ -143,7 +143,7 @@ class _ClaudeTurn:
             await self._client.query(self._spec.prompt)
             outcome = await self._converse()
         except asyncio.CancelledError:
-            await _shielded(self._shut_down(interrupt=True, drain=drain))
+            await _shielded(self._shut_down(interrupt=True, drain=drain, exit_wait=_EXIT_WAIT))
             raise
         except claude_agent_sdk.ClaudeSDKError as error:
             code = self._transport.exit_code
@@ -151,9 +151,10 @@ class _ClaudeTurn:
                 f"Claude Code exited with code {code}" if code else describe_error(error)
             )
         except BaseException:
-            await _shielded(self._shut_down(interrupt=True, drain=drain))
+            await _shielded(self._shut_down(interrupt=True, drain=drain, exit_wait=_EXIT_WAIT))
             raise
-        await _shielded(self._shut_down(interrupt=not outcome.ok and outcome.kind == "failed", drain=drain))
+        exit_wait = _GRACEFUL_EXIT_WAIT if outcome.kind == "completed" else _EXIT_WAIT
+        await _shielded(self._shut_down(interrupt=outcome.kind == "failed", drain=drain, exit_wait=exit_wait))
         return outcome
 
     async def _converse(self) -> AgentOutcome:
@@ -262,9 +263,11 @@ class _ClaudeTurn:
             return False
         return True
 
-    async def _shut_down(self, *, interrupt: bool, drain: asyncio.Task[None] | None) -> None:
-        """Interrupt (if asked), disconnect, and make sure the CLI's whole process tree is gone.
-        Bounded: about 5 s at worst after an interrupt, usually well under a second."""
+    async def _shut_down(
+        self, *, interrupt: bool, drain: asyncio.Task[None] | None, exit_wait: float
+    ) -> None:
+        """Interrupt (if asked), disconnect (the CLI gets ``exit_wait`` s to exit by itself), and make sure
+        the CLI's whole process tree is gone. After a Stop: under 5 s at worst, usually under a second."""
         tree = self._tree
         if tree is not None:
             tree.remember()
@@ -273,7 +276,7 @@ class _ClaudeTurn:
             tree.remember()
         disconnect = asyncio.create_task(self._client.disconnect())
         if answering:  # a CLI that ignored the interrupt gets no more time
-            await asyncio.wait({disconnect}, timeout=_EXIT_WAIT if interrupt else _GRACEFUL_EXIT_WAIT)
+            await asyncio.wait({disconnect}, timeout=exit_wait)
         if tree is not None:
             await tree.terminate(term_wait=1.0, kill_wait=1.0)
         with contextlib.suppress(Exception):
