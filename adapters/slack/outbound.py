@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +34,7 @@ __all__ = [
     "render_card",
     "render_text",
     "revise_modal",
+    "with_mentions",
 ]
 
 MAX_BLOCKS = 50
@@ -43,6 +45,7 @@ MAX_BUTTON_VALUE = 2000
 MAX_ACTIONS_PER_BLOCK = 25
 MAX_FALLBACK_TEXT = 3000
 TRUNCATION_MARKER = "… (truncated)"
+_SLACK_PERSON = re.compile(r"\bslack:([UW][A-Z0-9]{2,20})\b")
 
 REVISE_CALLBACK_ID = "hotfix_revise"
 REVISE_BLOCK_ID = "feedback"
@@ -79,6 +82,13 @@ class SlackMessage:
 def escape_mrkdwn(text: str) -> str:
     """Slack's three control characters; everything else is shown as typed."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def with_mentions(mrkdwn: str) -> str:
+    """``slack:U222`` (how the core names Slack people) -> ``<@U222>``, which Slack shows as the person's name.
+
+    Run on already-escaped text, so the only ``<`` in the result are these mentions (always shorter)."""
+    return _SLACK_PERSON.sub(r"<@\1>", mrkdwn)
 
 
 def fit_mrkdwn(raw: str, *, limit: int = MAX_SECTION_TEXT, prefix: str = "", suffix: str = "") -> str:
@@ -141,11 +151,12 @@ def _head_blocks(card: Card) -> list[dict[str, Any]]:
     if card.badges:
         blocks.append(_context(fit_mrkdwn("  ·  ".join(card.badges), limit=MAX_CONTEXT_TEXT)))
     if card.fields:
-        lines = [f"*{escape_mrkdwn(f.label)}:* {escape_mrkdwn(f.value)}" for f in card.fields]
+        lines = [f"*{escape_mrkdwn(f.label)}:* {with_mentions(escape_mrkdwn(f.value))}" for f in card.fields]
         joined = "\n".join(lines)
         blocks.append(_section(joined if len(joined) <= MAX_SECTION_TEXT else _cut_escaped(joined)))
     if card.blocker:
-        blocks.append(_section(fit_mrkdwn(card.blocker, prefix=":hourglass_flowing_sand: _", suffix="_")))
+        blocker = fit_mrkdwn(card.blocker, prefix=":hourglass_flowing_sand: _", suffix="_")
+        blocks.append(_section(with_mentions(blocker)))
     return blocks
 
 
@@ -178,7 +189,8 @@ def _tail_blocks(card: Card) -> list[dict[str, Any]]:
             }
         )
     if card.decided:
-        blocks.append(_context(fit_mrkdwn(card.decided, limit=MAX_CONTEXT_TEXT, prefix=":white_check_mark: ")))
+        decided = fit_mrkdwn(card.decided, limit=MAX_CONTEXT_TEXT, prefix=":white_check_mark: ")
+        blocks.append(_context(with_mentions(decided)))
     return blocks
 
 
@@ -198,13 +210,13 @@ def render_card(card: Card) -> SlackMessage:
     tail = _tail_blocks(card)
     body = _body_blocks(card, MAX_BLOCKS - len(head) - len(tail))
     blocks = (head + body + tail)[:MAX_BLOCKS]
-    fallback = fit_mrkdwn(card.fallback_text(), limit=MAX_FALLBACK_TEXT)
+    fallback = with_mentions(fit_mrkdwn(card.fallback_text(), limit=MAX_FALLBACK_TEXT))
     return SlackMessage(text=fallback, blocks=tuple(blocks))
 
 
 def render_text(text: str) -> str:
-    """A reply's plain text as escaped mrkdwn within one section's limit."""
-    return fit_mrkdwn(text)
+    """A reply's plain text as escaped mrkdwn within one section's limit (Slack people shown by name)."""
+    return with_mentions(fit_mrkdwn(text))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

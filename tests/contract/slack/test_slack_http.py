@@ -172,7 +172,7 @@ async def test_a_public_button_reply_goes_into_the_cards_thread(
     await sender.interaction(payload)
     await fake_slack.wait_for(lambda: fake_slack.messages)
     [message] = fake_slack.messages.values()
-    assert message.thread_ts == "1700000000.000100" and message.text == "HF-7 (shop): approved by slack:U222"
+    assert message.thread_ts == "1700000000.000100" and message.text == "HF-7 (shop): approved by <@U222>"
 
 
 @pytest.mark.parametrize("value", ["garbage", "zz:tok", "ap:", ""])

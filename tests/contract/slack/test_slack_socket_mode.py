@@ -142,7 +142,7 @@ async def test_a_hotfix_from_filing_to_ship_over_socket_mode(
     )
     await notifier.drain()
     decided = fake_slack.messages[("C0OPS", approval.key)]
-    assert not [b for b in decided.blocks if b["type"] == "actions"] and "Approved by slack:U222" in str(decided.blocks)
+    assert not [b for b in decided.blocks if b["type"] == "actions"] and "Approved by <@U222>" in str(decided.blocks)
 
     # 5. review: Revise opens a modal; its submission becomes ReviseHotfix
     review = await notifier.post(

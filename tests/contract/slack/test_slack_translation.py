@@ -18,6 +18,7 @@ from adapters.slack.outbound import (
     escape_mrkdwn,
     fit_mrkdwn,
     render_card,
+    render_text,
     revise_modal,
 )
 from bot.domain.values import ConversationRef
@@ -99,8 +100,22 @@ def test_a_decision_replaces_the_buttons() -> None:
     card = Card(key="approval:1", kind="approval", title="Run `npm install`?", decided="Approved by slack:U222")
     message = render_card(card)
     assert not [b for b in message.blocks if b["type"] == "actions"]
-    assert "Approved by slack:U222" in _texts(message.blocks)
-    assert "Approved by slack:U222" in message.text
+    assert "Approved by <@U222>" in _texts(message.blocks)
+    assert "Approved by <@U222>" in message.text
+
+
+def test_slack_people_are_shown_as_mentions_and_nothing_else_is() -> None:
+    card = Card(
+        key="s",
+        kind="status",
+        title="HF-1",
+        fields=(Field(label="Requester", value="slack:U111"),),
+        blocker="waiting for an escalation approver: slack:U333, telegram:333 or <slack:U1AB>",
+    )
+    texts = _texts(render_card(card).blocks)
+    assert "*Requester:* <@U111>" in texts
+    assert "<@U333>, telegram:333 or &lt;<@U1AB>&gt;" in texts
+    assert render_text("shipped by slack:W0ABC & slack:lower") == "shipped by <@W0ABC> &amp; slack:lower"
 
 
 def test_a_huge_diff_excerpt_is_cut_with_a_visible_marker_and_the_fence_kept() -> None:
