@@ -15,13 +15,14 @@ from typing import Any, Protocol
 from bot.config import Settings
 from bot.domain.config import BotConfig
 from bot.domain.values import AgentKind
-from bot.ports import AgentRunner, Clock, Verifier, Workspace
+from bot.ports import AgentRunner, Clock, Scheduler, Verifier, Workspace
 from bot.services.bus import MessageBus
 from bot.services.deps import Deps
 from bot.services.handlers import COMMAND_HANDLERS
 from bot.services.publisher import CardPublisher
 from bot.services.router import NotifierRouter
 from bot.services.runs import RunManager
+from bot.services.timers import TimerService
 
 __all__ = ["App", "Core", "build_app", "build_core", "console_done"]
 
@@ -40,9 +41,11 @@ class Core:
     runs: RunManager
     publisher: CardPublisher
     router: NotifierRouter
+    timers: TimerService
 
     async def start(self) -> None:
         self.bus.start()
+        self.timers.rearm()
         await self.runs.recover()
 
     async def stop(self) -> None:
@@ -52,8 +55,8 @@ class Core:
 
 
 def build_core(*, config: BotConfig, uow: Any, clock: Clock, workspace: Workspace, verifier: Verifier,
-               runners: Mapping[AgentKind, AgentRunner], missing: Mapping[AgentKind, str] | None = None,
-               router: NotifierRouter | None = None) -> Core:
+               runners: Mapping[AgentKind, AgentRunner], scheduler: Scheduler,
+               missing: Mapping[AgentKind, str] | None = None, router: NotifierRouter | None = None) -> Core:
     router = router or NotifierRouter()
     deps = Deps(config=config, uow=uow, clock=clock, notifier=router, workspace=workspace, verifier=verifier,
                 runners=runners, missing_runner_reasons=missing or {})
@@ -61,7 +64,8 @@ def build_core(*, config: BotConfig, uow: Any, clock: Clock, workspace: Workspac
     runs = RunManager(bus)
     publisher = CardPublisher(bus, router)
     bus.subscribe(publisher)
-    return Core(bus=bus, runs=runs, publisher=publisher, router=router)
+    timers = TimerService(bus, scheduler)
+    return Core(bus=bus, runs=runs, publisher=publisher, router=router, timers=timers)
 
 
 @dataclass(kw_only=True)
@@ -118,13 +122,16 @@ def build_app(settings: Settings, config: BotConfig, *, console: bool = False,
               console_actor: str = "console:operator") -> App:
     from adapters.clock import SystemClock
     from adapters.git import GitWorkspace
+    from adapters.scheduler import ApschedulerScheduler
     from adapters.verification import SubprocessVerifier
 
     engine, uow = unit_of_work_factory(settings)
     real_runners, missing = agent_runners(settings) if runners is None else (dict(runners), {})
+    scheduler = ApschedulerScheduler()
     core = build_core(config=config, uow=uow, clock=SystemClock(), workspace=GitWorkspace(),
-                      verifier=SubprocessVerifier(), runners=real_runners, missing=missing)
-    app = App(core=core, engine=engine)
+                      verifier=SubprocessVerifier(), runners=real_runners, missing=missing, scheduler=scheduler)
+    scheduler.bind(core.bus)
+    app = App(core=core, engine=engine, adapters=[scheduler])
     _chat_adapters(app, settings)
     if console or not settings.has_chat_tokens:
         from adapters.console.app import ConsoleAdapter

@@ -18,6 +18,7 @@ from bot.domain.values import ConversationRef, MessageRef
 
 if TYPE_CHECKING:
     from bot.domain.audit import DomainEvent
+    from bot.domain.deadline import Deadline
     from bot.domain.hotfix import Hotfix
     from bot.domain.queue import Freeze
     from bot.domain.values import State
@@ -29,6 +30,7 @@ __all__ = [
     "AgentRunner",
     "Clock",
     "CommandSink",
+    "DeadlineRepository",
     "FreezeRepository",
     "HotfixRepository",
     "Notifier",
@@ -178,6 +180,16 @@ class FreezeRepository(Protocol):
     def remove(self, scope: str) -> bool: ...
 
 
+class DeadlineRepository(Protocol):
+    def all(self) -> list[Deadline]: ...
+
+    def get(self, key: str) -> Deadline | None: ...
+
+    def put(self, deadline: Deadline) -> None: ...
+
+    def remove(self, key: str) -> bool: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. ``commit`` persists every hotfix loaded or added through it, checking its version
     (optimistic concurrency: a stale writer gets ``bot.domain.errors.ConcurrencyError`` and nothing is saved).
@@ -185,6 +197,7 @@ class UnitOfWork(Protocol):
 
     hotfixes: HotfixRepository
     freezes: FreezeRepository
+    deadlines: DeadlineRepository
 
     def __enter__(self) -> UnitOfWork: ...
 

@@ -8,14 +8,15 @@ from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from bot.domain.deadline import Deadline
 from bot.domain.errors import ConcurrencyError
 from bot.domain.hotfix import Hotfix
 from bot.domain.queue import Freeze
 from bot.domain.values import State
-from storage.mapping import approval_row, audit_row, freeze_from_row, hotfix_from_rows, hotfix_row
-from storage.tables import ApprovalRow, AuditRow, FreezeRow, HotfixRow
+from storage.mapping import approval_row, audit_row, freeze_from_row, hotfix_from_rows, hotfix_row, utc
+from storage.tables import ApprovalRow, AuditRow, DeadlineRow, FreezeRow, HotfixRow
 
-__all__ = ["SqlFreezeRepository", "SqlHotfixRepository"]
+__all__ = ["SqlDeadlineRepository", "SqlFreezeRepository", "SqlHotfixRepository"]
 
 
 class SqlHotfixRepository:
@@ -103,6 +104,33 @@ class SqlFreezeRepository:
 
     def remove(self, scope: str) -> bool:
         row = self.session.get(FreezeRow, scope)
+        if row is None:
+            return False
+        self.session.delete(row)
+        return True
+
+
+class SqlDeadlineRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def all(self) -> list[Deadline]:
+        rows = self.session.exec(select(DeadlineRow).order_by(col(DeadlineRow.at)))
+        return [Deadline(key=r.key, at=utc(r.at), kind=r.kind, number=r.hotfix_number, ref=r.ref)  # type: ignore[arg-type]
+                for r in rows]
+
+    def get(self, key: str) -> Deadline | None:
+        r = self.session.get(DeadlineRow, key)
+        if r is None:
+            return None
+        return Deadline(key=r.key, at=utc(r.at), kind=r.kind, number=r.hotfix_number, ref=r.ref)  # type: ignore[arg-type]
+
+    def put(self, deadline: Deadline) -> None:
+        self.session.merge(DeadlineRow(key=deadline.key, at=deadline.at, kind=deadline.kind,
+                                       hotfix_number=deadline.number, ref=deadline.ref))
+
+    def remove(self, key: str) -> bool:
+        row = self.session.get(DeadlineRow, key)
         if row is None:
             return False
         self.session.delete(row)

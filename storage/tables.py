@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Column, DateTime, Text
 from sqlmodel import Field, SQLModel
 
-__all__ = ["ApprovalRow", "AuditRow", "FreezeRow", "HotfixRow", "metadata"]
+__all__ = ["ApprovalRow", "AuditRow", "DeadlineRow", "FreezeRow", "HotfixRow", "metadata"]
 
 metadata = SQLModel.metadata
 
@@ -66,3 +66,13 @@ class FreezeRow(SQLModel, table=True):
     reason: str = Field(sa_column=Column(Text, nullable=False))
     actor: str = Field(max_length=128)
     at: datetime = Field(sa_column=_ts())
+
+
+class DeadlineRow(SQLModel, table=True):
+    __tablename__ = "deadline"
+
+    key: str = Field(primary_key=True, max_length=160)
+    at: datetime = Field(sa_column=_ts())
+    kind: str = Field(max_length=16)
+    hotfix_number: int = Field(index=True)
+    ref: str = Field(default="", max_length=64)

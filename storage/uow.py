@@ -6,7 +6,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.domain.audit import DomainEvent
-from storage.repository import SqlFreezeRepository, SqlHotfixRepository
+from storage.repository import SqlDeadlineRepository, SqlFreezeRepository, SqlHotfixRepository
 
 __all__ = ["SqlUnitOfWork", "SqlUnitOfWorkFactory"]
 
@@ -22,6 +22,7 @@ class SqlUnitOfWork:
         self.session = Session(self._engine, expire_on_commit=False)
         self.hotfixes = SqlHotfixRepository(self.session)
         self.freezes = SqlFreezeRepository(self.session)
+        self.deadlines = SqlDeadlineRepository(self.session)
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -13,6 +13,7 @@ from bot.domain.values import State
 
 __all__ = [
     "ApprovalDecided",
+    "ApprovalNudged",
     "ApprovalRequested",
     "AuditEntry",
     "DomainEvent",
@@ -65,3 +66,11 @@ class ApprovalDecided(DomainEvent):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ReviewReady(DomainEvent):
     """A (new) review is ready: post its card; an older review card of the hotfix is superseded."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ApprovalNudged(DomainEvent):
+    """The approval ladder moved: ``step`` is "remind" (tell the approvers again) or "escalate" (tell on-call)."""
+
+    approval_id: str
+    step: str

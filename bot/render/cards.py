@@ -82,7 +82,10 @@ def _blocker(h: Hotfix, ctx: CardContext) -> str | None:
     if approval is not None:
         if approval.kind is ApprovalKind.ESCALATION:
             return f"Waiting for an escalation approver: {_names(ctx.escalation)} (not the requester)"
-        return f"Waiting for an approver: {_names(ctx.approvers)}"
+        if approval.escalated_at is not None:
+            return f"Escalated to on-call: waiting for {_names(ctx.approvers + ctx.escalation)}"
+        reminded = " (reminded)" if approval.reminded_at is not None else ""
+        return f"Waiting for an approver{reminded}: {_names(ctx.approvers)}"
     match h.state:
         case State.TRIAGE:
             return f"Waiting for the triage owner ({ctx.triage_owner or 'unset'}): {one_line(h.triage_reason, 160)}"

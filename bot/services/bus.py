@@ -48,6 +48,10 @@ class RunControl(Protocol):
         """Start whatever queued work may start now (after an unfreeze, say)."""
         ...
 
+    async def budget_elapsed(self, number: int) -> None:
+        """The run went past its time budget: pause it on a scope approval."""
+        ...
+
 
 class _NoRuns:
     def answer(self, approval_id: str, permission: Permission) -> bool:
@@ -60,6 +64,9 @@ class _NoRuns:
         return None
 
     async def dispatch(self) -> None:
+        return None
+
+    async def budget_elapsed(self, number: int) -> None:
         return None
 
 

@@ -19,6 +19,7 @@ __all__ = [
     "Command",
     "DenyAction",
     "FileHotfix",
+    "FireDeadline",
     "FreezeQueue",
     "Help",
     "PressButton",
@@ -159,6 +160,13 @@ class PressButton(Command):
     token: str
     # For REVISE pressed through a form/modal: the feedback typed there.
     text: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FireDeadline(Command):
+    """A timer went off (sent by the scheduler adapter with actor "bot")."""
+
+    key: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from bot.domain.audit import (
     ApprovalDecided,
+    ApprovalNudged,
     ApprovalRequested,
     DomainEvent,
     HotfixChanged,
@@ -22,6 +23,8 @@ from bot.ports import Notifier
 from bot.render.card import Card
 from bot.render.cards import CardContext, approval_card, review_card, status_card
 from bot.render.excerpt import diffstat, excerpt_diff
+from bot.render.redact import redact
+from bot.render.text import one_line
 from bot.services.bus import MessageBus
 
 __all__ = ["CardPublisher", "card_context", "status_card_for"]
@@ -75,6 +78,8 @@ class CardPublisher:
                 await self._approval_decided(hotfix, event.approval_id)
             case ReviewReady():
                 await self._post_review(hotfix)
+            case ApprovalNudged():
+                await self._nudge(hotfix, event.approval_id, event.step)
 
     async def _post_status(self, hotfix: Hotfix) -> None:
         ref = await self.notifier.post(hotfix.conversation, status_card_for(self.bus, hotfix), thread=None)
@@ -139,6 +144,25 @@ class CardPublisher:
         if diff.sha256 != hotfix.diff.sha256:
             return "(the diff changed since review; press Approve to see the new one)", diffstat(diff)
         return excerpt_diff(diff), diffstat(diff)
+
+    async def _nudge(self, hotfix: Hotfix, approval_id: str, step: str) -> None:
+        approval = hotfix.approval(approval_id)
+        people = self.bus.deps.config.people
+        waited = int((self.bus.deps.clock.now() - approval.requested_at).total_seconds() // 60)
+        what = one_line(redact(approval.subject), 120)
+        who = people.who_may_approve(approval.kind, requester=hotfix.requester)
+        if step == "escalate":
+            oncall = sorted(people.escalation - {hotfix.requester})
+            text = (f"🚨 {hotfix.label} has waited {waited} min for an approval ({what}); escalated to on-call: "
+                    f"{', '.join(oncall) or 'nobody configured'}")
+            for person in oncall:
+                await self._safe_reply(ConversationRef.parse(person), text)
+        else:
+            text = f"⏰ {hotfix.label} still waits for an approval after {waited} min ({what}): {', '.join(who)}"
+        try:
+            await self.notifier.reply(hotfix.conversation, text, thread=hotfix.card)
+        except Exception:
+            log.warning("could not post the reminder of %s", hotfix.hid)
 
     async def _warn_triage(self, hotfix: Hotfix) -> None:
         people = self.bus.deps.config.people

@@ -40,6 +40,7 @@ class RunManager:
         self.deps = bus.deps
         self.tasks: dict[int, asyncio.Task[None]] = {}
         self.waiters: dict[str, tuple[int, asyncio.Future[Permission]]] = {}
+        self.sinks: dict[int, RunSink] = {}
         self._dispatching = asyncio.Lock()
         self._held: set[int] = set()
         bus.runs = self
@@ -84,6 +85,11 @@ class RunManager:
         await self._if(number, lambda h: h.refresh_review(at=self.deps.clock.now(), diff=summary,
                                                           verification=verification, approval_kind=kind),
                        states=(State.REVIEW,))
+
+    async def budget_elapsed(self, number: int) -> None:
+        sink = self.sinks.get(number)
+        if sink is not None:
+            await sink.watch_scope()
 
     async def dispatch(self) -> None:
         async with self._dispatching:
@@ -168,15 +174,18 @@ class RunManager:
 
     async def _run(self, number: int, runner: AgentRunner, spec: AgentRunSpec, policy: Policy) -> None:
         sink = RunSink(self, number, spec, policy)
+        self.sinks[number] = sink
         try:
             outcome = await runner.run(spec, sink)
         except asyncio.CancelledError:
             self.tasks.pop(number, None)
+            self.sinks.pop(number, None)
             raise
         except Exception as e:
             log.exception("agent run of HF-%s crashed", number)
             outcome = AgentOutcome(ok=False, kind="failed", error=f"the agent crashed: {one_line(str(e), 160)}")
         self.tasks.pop(number, None)
+        self.sinks.pop(number, None)
         try:
             await self._finish(number, outcome, policy, sink)
         except HotfixError as e:

@@ -51,10 +51,14 @@ class RunSink:
 
         hotfix = await self.bus.mutate(self.number, change)
         if event.kind in ("files_changed", "cost") and hotfix.state in ACTIVE_STATES:
-            await self._watch_scope(hotfix)
+            await self.watch_scope()
 
-    async def _watch_scope(self, hotfix: Hotfix) -> None:
+    async def watch_scope(self) -> None:
+        """Compare the run with its budgets; a new breach pauses it on a scope approval (Continue / Stop)."""
         if self._scope_gate is not None and not self._scope_gate.done():
+            return
+        hotfix = self.bus.read(self.number)
+        if hotfix.state not in ACTIVE_STATES:
             return
         changed = 0
         if hotfix.worktree and hotfix.base_sha:

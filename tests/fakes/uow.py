@@ -6,6 +6,7 @@ import copy
 from collections.abc import Collection
 
 from bot.domain.audit import DomainEvent
+from bot.domain.deadline import Deadline
 from bot.domain.errors import ConcurrencyError
 from bot.domain.hotfix import Hotfix
 from bot.domain.queue import Freeze
@@ -16,7 +17,45 @@ class FakeStore:
     def __init__(self) -> None:
         self.hotfixes: dict[int, Hotfix] = {}
         self.freezes: dict[str, Freeze] = {}
+        self.deadlines: dict[str, Deadline] = {}
         self.commits = 0
+
+
+class FakeDeadlineRepository:
+    def __init__(self, store: FakeStore) -> None:
+        self.store = store
+        self.pending: dict[str, Deadline | None] = {}
+
+    def _merged(self) -> dict[str, Deadline]:
+        merged = dict(self.store.deadlines)
+        for key, d in self.pending.items():
+            if d is None:
+                merged.pop(key, None)
+            else:
+                merged[key] = d
+        return merged
+
+    def all(self) -> list[Deadline]:
+        return sorted(self._merged().values(), key=lambda d: d.at)
+
+    def get(self, key: str) -> Deadline | None:
+        return self._merged().get(key)
+
+    def put(self, deadline: Deadline) -> None:
+        self.pending[deadline.key] = deadline
+
+    def remove(self, key: str) -> bool:
+        existed = key in self._merged()
+        self.pending[key] = None
+        return existed
+
+    def apply(self) -> None:
+        for key, d in self.pending.items():
+            if d is None:
+                self.store.deadlines.pop(key, None)
+            else:
+                self.store.deadlines[key] = d
+        self.pending.clear()
 
 
 class FakeHotfixRepository:
@@ -87,13 +126,14 @@ class FakeUnitOfWork:
     def __enter__(self) -> FakeUnitOfWork:
         self.hotfixes = FakeHotfixRepository(self.store)
         self.freezes = FakeFreezeRepository(self.store)
+        self.deadlines = FakeDeadlineRepository(self.store)
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.rollback()
 
     def commit(self) -> None:
-        for number, (h, version) in self.hotfixes.seen.items():
+        for number, (_h, version) in self.hotfixes.seen.items():
             current = self.store.hotfixes.get(number)
             if (version is None and current is not None) or (version is not None and current is not None
                                                              and current.version != version):
@@ -110,10 +150,13 @@ class FakeUnitOfWork:
             else:
                 self.store.freezes[scope] = f
         self.freezes.pending.clear()
+        self.deadlines.apply()
         self.store.commits += 1
 
     def rollback(self) -> None:
-        self.freezes.pending.clear() if hasattr(self, "freezes") else None
+        if hasattr(self, "freezes"):
+            self.freezes.pending.clear()
+            self.deadlines.pending.clear()
 
     def collect_new_events(self) -> list[DomainEvent]:
         events, self._events = self._events, []

@@ -10,11 +10,12 @@ from bot.bootstrap import Core, build_core
 from bot.domain.config import BotConfig, RepoConfig
 from bot.domain.people import People
 from bot.domain.values import AgentKind, ConversationRef
-from bot.services.commands import Command, PressButton, Reply
+from bot.services.commands import Command, FireDeadline, PressButton, Reply
 from bot.services.grammar import parse
 from tests.fakes.agent import FakeAgentRunner
 from tests.fakes.clock import FakeClock
 from tests.fakes.notifier import FakeNotifier
+from tests.fakes.scheduler import FakeScheduler
 from tests.fakes.uow import FakeUnitOfWorkFactory
 from tests.fakes.verifier import FakeVerifier
 from tests.fakes.workspace import FakeWorkspace
@@ -43,6 +44,15 @@ class World:
     verifier: FakeVerifier
     clock: FakeClock
     uow: FakeUnitOfWorkFactory
+    scheduler: FakeScheduler
+
+    async def advance(self, minutes: float) -> None:
+        """Move the clock and fire whatever timers became due."""
+        from datetime import timedelta
+
+        self.clock.advance(timedelta(minutes=minutes))
+        await self.scheduler.run_due(self.clock.now())
+        await self.settle()
 
     async def say(self, text: str, actor: str = "telegram:111") -> Reply:
         reply = await self.send(parse(text, actor=actor, conversation=CHAT))
@@ -91,10 +101,12 @@ async def world() -> World:
     uow = FakeUnitOfWorkFactory()
     config = BotConfig(repos=(RepoConfig(name="shop", path=REPO_PATH, channels=(str(CHAT),)),), people=PEOPLE,
                        state_dir="/state")
+    scheduler = FakeScheduler()
     core = build_core(config=config, uow=uow, clock=clock, workspace=workspace, verifier=verifier,
-                      runners={AgentKind.CLAUDE: agent})
+                      runners={AgentKind.CLAUDE: agent}, scheduler=scheduler)
+    scheduler.fire = lambda key: core.bus.handle(FireDeadline(actor="bot", conversation=CHAT, key=key))
     core.router.register("telegram", notifier)
     await core.start()
     yield World(core=core, notifier=notifier, agent=agent, workspace=workspace, verifier=verifier, clock=clock,
-                uow=uow)
+                uow=uow, scheduler=scheduler)
     await core.stop()

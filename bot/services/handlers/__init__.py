@@ -8,6 +8,7 @@ from bot.services.commands import (
     ApproveHotfix,
     DenyAction,
     FileHotfix,
+    FireDeadline,
     FreezeQueue,
     Help,
     PressButton,
@@ -23,6 +24,7 @@ from bot.services.commands import (
     UsageError,
 )
 from bot.services.handlers import buttons, control, decisions, intake, reads
+from bot.services.timers import fire_deadline
 
 __all__ = ["COMMAND_HANDLERS"]
 
@@ -44,4 +46,5 @@ COMMAND_HANDLERS: dict[type, CommandHandler] = {
     ShowLog: reads.show_log,
     UsageError: reads.usage_error,
     PressButton: buttons.press_button,
+    FireDeadline: fire_deadline,
 }
