@@ -334,3 +334,24 @@ async def test_a_mention_from_a_bot_is_flagged(sender: SlackSender, sink: FakeCo
 async def test_url_verification_still_works(sender: SlackSender) -> None:
     status, _, body = await sender.event({"token": "x", "challenge": "3eZbrw1aBm2", "type": "url_verification"})
     assert status == 200 and "3eZbrw1aBm2" in body
+
+
+async def test_no_secret_reaches_a_log_or_a_repr(
+    adapter: SlackAdapter,
+    sender: SlackSender,
+    sink: FakeCommandSink,
+    fake_slack: FakeSlackApi,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    sink.script = lambda c: Reply(text="HF-7 (shop): diff", attachment=Attachment(filename="HF-7.diff", content=b"+x"))
+    with caplog.at_level(logging.DEBUG):
+        await sender.slash("diff 7", response_url=fake_slack.response_url())
+        await sender.interaction(
+            block_actions(value="ap:a1", action_id="hotfix_approve", response_url=fake_slack.response_url())
+        )
+        await fake_slack.wait_for(lambda: fake_slack.files and fake_slack.responses)
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "chat.postMessage" in logged or "files.completeUploadExternal" in logged  # debug logging was on
+    for secret in (BOT_TOKEN, SIGNING_SECRET):
+        assert secret not in logged
+        assert secret not in repr(adapter) and secret not in repr(adapter.notifier)

@@ -5,6 +5,7 @@ fake Socket Mode server, which pushes envelopes and checks the acks."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 
 import pytest
@@ -195,3 +196,23 @@ async def test_a_hotfix_from_filing_to_ship_over_socket_mode(
     shipped = sink.commands[4]
     assert isinstance(shipped, PressButton) and shipped.token == "s7"
     assert socket_server.unexpected == [] and fake_slack.rejected == [] and fake_slack.unknown == []
+
+
+async def test_socket_mode_logs_no_token(
+    fake_slack: FakeSlackApi,
+    socket_server: FakeSocketModeServer,
+    sink: FakeCommandSink,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    slack = SlackAdapter(bot_token=BOT_TOKEN, app_token=APP_TOKEN, sink=sink, api_base_url=fake_slack.base_url)
+    await slack.start()
+    try:
+        ack = await socket_server.send_envelope("slash_commands", slash_payload("queue"))
+    finally:
+        await slack.stop()
+    assert ack["text"] == "Done: ShowQueue"
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "apps.connections.open" in logged  # debug logging was on
+    assert APP_TOKEN not in logged and BOT_TOKEN not in logged
+    assert APP_TOKEN not in repr(slack)
