@@ -3,15 +3,16 @@
 * ``/hotfix``: the command goes to the sink first (it persists); the ack carries the reply when the sink
   answers within ``ack_budget`` seconds, otherwise the ack says "Got it — filing…" and the reply follows
   through ``respond()`` (the command's ``response_url``).
-
-Every listener acknowledges itself and then hands what is left (the core's answer, uploads, modals) to a
-background task, so bolt runs with ``process_before_response=True`` and answers Slack as soon as the
-listener returns, without polling for the ack.
 * buttons: empty ack at once, then the sink; the reply is shown to the presser only (ephemeral), unless the
-  core marks it public, in which case it goes into the card's thread.
+  core marks it public, in which case it goes into the card's thread. A value that is not ours is answered
+  "This button is no longer valid." and reaches no one.
 * the revise modal: its submission becomes ``ReviseHotfix``.
 * ``app_mention`` events: the same grammar as ``/hotfix``; Events API retries are dropped by ``event_id``
   (bolt does not deduplicate them).
+
+Every listener acknowledges itself and then hands what is left (the core's answer, uploads, modals) to a
+tracked background task, so bolt runs with ``process_before_response=True`` and answers Slack as soon as
+the listener returns, without polling for the ack.
 """
 
 from __future__ import annotations
