@@ -43,6 +43,8 @@ POLICY_FILE_RULE = "built-in: the agent may not change its own policy (.hotfix.t
 _MAX_REASONS = 8
 _MAX_SUBJECT = 160
 _FORK_BOMB_RE = re.compile(r"([\w:.-]+)\s*\(\s*\)\s*\{[^}]*?\1\s*\|\s*&?\s*\1")
+_ASSIGNMENT_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
+_NOT_COMMANDS = frozenset({"{", "}", "(", ")", "!", "if", "then", "else", "elif", "do", "while", "until"})
 _DB_DESTRUCTIVE_RE = re.compile(r"\b(?:drop|truncate|flushall|flushdb)\b|dropdatabase|\.drop\(", re.IGNORECASE)
 _ENV_OVERRIDE_RE = re.compile(
     r"(?:PATH|LD_\w+|DYLD_\w+|BASH_ENV|ENV|IFS|PROMPT_COMMAND|SHELLOPTS|BASHOPTS|PS4|GIT_\w+|\w*PAGER|EDITOR"
@@ -240,6 +242,8 @@ def _allowance(texts: tuple[str, ...], name: str, args: tuple[str, ...], context
 
 def _judge_argv(argv: tuple[str, ...], context: CommandContext, depth: int,
                 overrides: tuple[str, ...]) -> list[Decision]:
+    while len(argv) > 1 and (_ASSIGNMENT_RE.match(argv[0]) or argv[0] in _NOT_COMMANDS):
+        argv = argv[1:]  # `xargs X=1 cmd`, `timeout 5 { cmd` fail in a real shell; judge cmd anyway
     texts = _layer_texts(argv)
     if depth > MAX_NESTING:
         return [_part(Verdict.ASK, PARSE_RULE, "commands nested too deeply")]

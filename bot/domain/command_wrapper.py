@@ -155,7 +155,15 @@ def _watch(args: tuple[str, ...]) -> Unwrapped:
     rest = args[_skip_options(args, values):]
     if any(arg in {"-x", "--exec"} for arg in args[: len(args) - len(rest)]):
         return Unwrapped(commands=(rest,) if rest else ())
-    return Unwrapped(scripts=(" ".join(rest),) if rest else ())
+    return _joined_script(rest)
+
+
+def _joined_script(args: tuple[str, ...]) -> Unwrapped:
+    """``eval a b`` and ``watch a b`` join their arguments into a script; judge the arguments as a command too,
+    since the joined text loses the quoting (``eval bash -c 'git push'``)."""
+    if not args:
+        return Unwrapped()
+    return Unwrapped(commands=(args,) if len(args) > 1 else (), scripts=(" ".join(args),))
 
 
 def _find(args: tuple[str, ...]) -> Unwrapped:
@@ -203,7 +211,7 @@ _SIMPLE: dict[str, Callable[[tuple[str, ...]], Unwrapped | None]] = {
     "ionice": lambda a: _inner(a, frozenset({"-c", "-n", "--class", "--classdata"})),
     "stdbuf": lambda a: _inner(a, frozenset({"-i", "-o", "-e", "--input", "--output", "--error"})),
     "taskset": lambda a: _inner(a[1:] if a[:1] and not a[0].startswith("-") else a, frozenset({"-c"})),
-    "eval": lambda a: Unwrapped(scripts=(" ".join(a),)) if a else Unwrapped(),
+    "eval": _joined_script,
     "trap": lambda a: Unwrapped(scripts=a[:1]) if a and not a[0].startswith("-") else Unwrapped(),
     "script": lambda a: Unwrapped(scripts=(a[a.index("-c") + 1],)) if "-c" in a[:-1] else None,
     "npx": lambda a: _inner(a, frozenset({"-p", "--package", "-c"})),

@@ -37,6 +37,7 @@ def stages(text: str) -> list[list[list[tuple[str, ...]]]]:
         ("echo $(echo $(git push))", [("echo", "$(echo $(git push))"), ("echo", "$(git push)"), ("git", "push")]),
         ("echo ${X:-$(git push)}", [("echo", "${X:-$(git push)}"), ("git", "push")]),
         ("echo $((1 + 2))", [("echo", "$((1 + 2))")]),
+        ("echo $( (git push) )", [("echo", "$( (git push) )"), ("git", "push")]),
         ("echo $(( $(git push) + 1 ))", [("echo", "$(( $(git push) + 1 ))"), ("git", "push")]),
         ("g'i't push", [("git", "push")]),
         ('"git" "push"', [("git", "push")]),
