@@ -11,8 +11,16 @@ Anything it cannot read is reported in ``CommandLine.problems``; it never raises
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
+
+from bot.domain.shell_syntax import (
+    CommandLine,
+    Redirect,
+    SimpleCommand,
+    Token,
+    TokenParser,
+    Word,
+    simple_commands,
+)
 
 __all__ = [
     "MAX_NESTING",
@@ -29,74 +37,9 @@ MAX_NESTING = 8
 _METACHARS = frozenset(" \t\n;&|()<>")
 _OPERATORS = (";;&", "&&", "||", ";;", ";&", "|&", ";", "|", "&", "(", ")")
 _REDIRECT_RE = re.compile(r"(?:\d+|\{[A-Za-z_]\w*\})?(?:&>>|&>|>>|>\||>&|<<<|<<-|<<|<&|<>|>|<)")
-_ASSIGNMENT_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(?:\[[^\]]*\])?\+?=")
 _NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|[0-9@*#?$!-]")
-_LEADING_KEYWORDS = frozenset({"!", "if", "then", "else", "elif", "fi", "do", "done", "while", "until", "esac"})
-_HEADER_KEYWORDS = frozenset({"for", "select", "case", "function"})
 _ANSI_ESCAPES = {"a": "\a", "b": "\b", "e": "\x1b", "E": "\x1b", "f": "\f", "n": "\n", "r": "\r", "t": "\t",
                  "v": "\v", "\\": "\\", "'": "'", '"': '"', "?": "?"}
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Word:
-    """One word after quote removal. ``dynamic`` when it holds an expansion whose value is only known at run
-    time; ``substitutions`` are the command lines it runs (``$( … )``, backticks, ``<( … )``)."""
-
-    text: str
-    dynamic: bool = False
-    substitutions: tuple[CommandLine, ...] = ()
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Redirect:
-    operator: str  # ">", ">>", "&>", "<", "<<", "<<<", ">&" … without the file descriptor
-    target: Word
-    fd: str = ""
-    body: str = ""  # a here-document's text
-
-    @property
-    def writes(self) -> bool:
-        if self.operator in {">&", "<&"}:
-            return self.operator == ">&" and not _is_fd_target(self.target.text)
-        return ">" in self.operator
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SimpleCommand:
-    words: tuple[Word, ...]
-    assignments: tuple[Word, ...] = ()
-    redirects: tuple[Redirect, ...] = ()
-    data: tuple[Word, ...] = ()  # words read but not run (`for x in …`, `case … in`)
-
-    @property
-    def argv(self) -> tuple[str, ...]:
-        return tuple(word.text for word in self.words)
-
-    @property
-    def substitutions(self) -> tuple[CommandLine, ...]:
-        words = (*self.words, *self.assignments, *self.data, *(r.target for r in self.redirects))
-        return tuple(sub for word in words for sub in word.substitutions)
-
-    @property
-    def stdin_text(self) -> str:
-        """Here-document and here-string text fed to the command."""
-        parts = [r.target.text if r.operator == "<<<" else r.body
-                 for r in self.redirects if r.operator.startswith("<<")]
-        return "\n".join(parts)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CommandLine:
-    """``pipelines``: each pipeline is its stages in order; a stage holds the simple commands of one element
-    (several when the element is a group). ``problems`` lists what could not be read."""
-
-    text: str
-    pipelines: tuple[tuple[tuple[SimpleCommand, ...], ...], ...] = ()
-    problems: tuple[str, ...] = ()
-
-
-def _is_fd_target(text: str) -> bool:
-    return text == "-" or text.rstrip("-").isdigit()
 
 
 def parse_command_line(text: str, *, depth: int = 0) -> CommandLine:
@@ -105,30 +48,7 @@ def parse_command_line(text: str, *, depth: int = 0) -> CommandLine:
         return CommandLine(text=text, problems=("commands nested too deeply",))
     lexer = _Lexer(text, depth=depth)
     lexer.run()
-    return _Parser(text, lexer.tokens, lexer.problems).parse()
-
-
-def simple_commands(line: CommandLine) -> Iterator[SimpleCommand]:
-    """Every simple command with words the line can run, including those inside substitutions, outermost first.
-
-    Commands without words (a bare redirection, a ``for`` header) are skipped, but what they substitute is not.
-    """
-    for pipeline in line.pipelines:
-        for stage in pipeline:
-            for command in stage:
-                if command.words:
-                    yield command
-                for sub in command.substitutions:
-                    yield from simple_commands(sub)
-
-
-@dataclass(frozen=True, slots=True)
-class _Token:
-    kind: str  # "word" | "op" | "redir"
-    value: str = ""
-    word: Word | None = None
-    fd: str = ""
-    body: str = ""
+    return TokenParser(text, lexer.tokens, lexer.problems).parse()
 
 
 class _Lexer:
@@ -139,7 +59,7 @@ class _Lexer:
         self.pos = pos
         self.depth = depth
         self.stop_at_paren = stop_at_paren
-        self.tokens: list[_Token] = []
+        self.tokens: list[Token] = []
         self.problems: list[str] = []
         self.pending: list[tuple[int, bool, bool]] = []  # (token index, strip tabs, expand)
         self.paren_depth = 0
@@ -159,18 +79,18 @@ class _Lexer:
         elif text.startswith("\\\n", pos):
             self.pos += 2
         elif char == "\n":
-            self.tokens.append(_Token("op", "\n"))
+            self.tokens.append(Token("op", "\n"))
             self.pos += 1
             self._read_heredoc_bodies()
         elif char == "#":
             end = text.find("\n", pos)
             self.pos = len(text) if end < 0 else end
         elif char in "<>" and text.startswith("(", pos + 1):
-            self.tokens.append(_Token("word", word=self._read_word()))
+            self.tokens.append(Token("word", word=self._read_word()))
         elif self._read_redirect() or self._read_operator():
             return
         else:
-            self.tokens.append(_Token("word", word=self._read_word()))
+            self.tokens.append(Token("word", word=self._read_word()))
 
     def _read_operator(self) -> bool:
         for op in _OPERATORS:
@@ -179,7 +99,7 @@ class _Lexer:
                     self.closed = True
                     return True
                 self.paren_depth += {"(": 1, ")": -1}.get(op, 0)
-                self.tokens.append(_Token("op", op))
+                self.tokens.append(Token("op", op))
                 self.pos += len(op)
                 return True
         return False
@@ -203,7 +123,7 @@ class _Lexer:
         if operator in {"<<", "<<-"}:
             quoted = target.text != self.text[match.end():self.pos].strip()
             self.pending.append((len(self.tokens), operator == "<<-", not quoted))
-        self.tokens.append(_Token("redir", operator, word=target, fd=fd))
+        self.tokens.append(Token("redir", operator, word=target, fd=fd))
         return True
 
     def _read_heredoc_bodies(self) -> None:
@@ -222,7 +142,7 @@ class _Lexer:
             body = "\n".join(lines)
             subs = self._scan_body_expansions(body) if expand else ()
             target = Word(text=delimiter, substitutions=subs)
-            self.tokens[index] = _Token("redir", token.value, word=target, fd=token.fd, body=body)
+            self.tokens[index] = Token("redir", token.value, word=target, fd=token.fd, body=body)
         self.pending = []
 
     def _scan_body_expansions(self, body: str) -> tuple[CommandLine, ...]:
@@ -346,7 +266,7 @@ class _Lexer:
         if not inner.closed:
             self.problems.append("unbalanced parenthesis")
         self.pos = inner.pos + 1
-        line = _Parser(body, inner.tokens, inner.problems).parse()
+        line = TokenParser(body, inner.tokens, inner.problems).parse()
         self.problems.extend(line.problems)
         return line
 
@@ -418,83 +338,3 @@ class _Lexer:
             return "\\" + code
         self.pos = end
         return chr(min(int(text[start:end], base), 0x10FFFF))
-
-
-class _Parser:
-    """Groups tokens into simple commands, stages and pipelines; groups are flattened into their stage."""
-
-    def __init__(self, text: str, tokens: list[_Token], problems: list[str]) -> None:
-        self.text = text
-        self.tokens = tokens
-        self.problems = list(problems)
-        self.pipelines: list[tuple[tuple[SimpleCommand, ...], ...]] = []
-        self.stages: list[tuple[SimpleCommand, ...]] = []
-        self.stage: list[SimpleCommand] = []
-        self.words: list[Word] = []
-        self.redirects: list[Redirect] = []
-        self.group_depth = 0
-
-    def parse(self) -> CommandLine:
-        for token in self.tokens:
-            if token.kind == "word" and token.word is not None:
-                self._add_word(token.word)
-            elif token.kind == "redir" and token.word is not None:
-                self.redirects.append(
-                    Redirect(operator=token.value, target=token.word, fd=token.fd, body=token.body))
-            else:
-                self._operator(token.value)
-        self._end_pipeline()
-        if self.group_depth > 0:
-            self.problems.append("unbalanced group")
-        return CommandLine(text=self.text, pipelines=tuple(self.pipelines), problems=tuple(self.problems))
-
-    def _add_word(self, word: Word) -> None:
-        if not self.words and not word.dynamic and word.text in {"{", "}"}:
-            self.group_depth += 1 if word.text == "{" else -1
-            self._check_depth()
-            return
-        self.words.append(word)
-
-    def _operator(self, op: str) -> None:
-        self._end_command()
-        if op in {"|", "|&"}:
-            self._end_stage()
-        elif op == "(":
-            self.group_depth += 1
-        elif op == ")":
-            self.group_depth -= 1
-            self._check_depth()
-        elif self.group_depth == 0:
-            self._end_pipeline()
-
-    def _check_depth(self) -> None:
-        if self.group_depth < 0:
-            self.problems.append("unbalanced group")
-            self.group_depth = 0
-
-    def _end_command(self) -> None:
-        words, redirects = self.words, self.redirects
-        self.words, self.redirects = [], []
-        while words and not words[0].dynamic and words[0].text in _LEADING_KEYWORDS:
-            words.pop(0)
-        data: list[Word] = []
-        if words and not words[0].dynamic and words[0].text in _HEADER_KEYWORDS:
-            data, words = words, []  # `for x in a b`, `case $x in`, `function f`: read, not run
-        count = 0
-        while count < len(words) and _ASSIGNMENT_RE.match(words[count].text):
-            count += 1
-        if words or redirects or data:
-            self.stage.append(SimpleCommand(words=tuple(words[count:]), assignments=tuple(words[:count]),
-                                            redirects=tuple(redirects), data=tuple(data)))
-
-    def _end_stage(self) -> None:
-        if self.stage:
-            self.stages.append(tuple(self.stage))
-        self.stage = []
-
-    def _end_pipeline(self) -> None:
-        self._end_command()
-        self._end_stage()
-        if self.stages:
-            self.pipelines.append(tuple(self.stages))
-        self.stages = []
