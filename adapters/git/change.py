@@ -4,6 +4,7 @@ Only the worktree's own index is used. Blocking; run inside ``asyncio.to_thread`
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass
 
 from adapters.git.base import remote_of
@@ -31,6 +32,7 @@ __all__ = [
 ]
 
 DEFAULT_IDENTITY = ("hotfix-bot", "hotfix-bot@localhost")
+_INDEX_LOCK_ATTEMPTS = 20
 # Every option that shapes the text is fixed here, so the same tree always gives the same bytes.
 _DIFF_OPTIONS = (
     "--no-color", "--no-ext-diff", "--no-textconv", "--full-index", "--find-renames",
@@ -63,10 +65,21 @@ def snapshot(cli: GitCli, base_sha: str) -> Snapshot:
     """Stage everything in the worktree (new, deleted, renamed; .gitignore respected) in its own index,
     write that index as a tree, and diff base_sha against the tree."""
     check_sha(base_sha)
-    cli.run("add", "--all", what="git add")
+    _stage_everything(cli)
     tree = cli.run("write-tree", what="git write-tree")
     text = cli.run("diff", *_DIFF_OPTIONS, base_sha, tree, "--", strip=False, what="git diff")
     return Snapshot(tree=tree, text=text)
+
+
+def _stage_everything(cli: GitCli) -> None:
+    """``git add --all``, waiting a little when someone else (the agent's own git) holds the index lock."""
+    for attempt in range(1, _INDEX_LOCK_ATTEMPTS + 1):
+        status, _, err = cli.run_status("add", "--all")
+        if status == 0:
+            return
+        if "index.lock" not in err or attempt == _INDEX_LOCK_ATTEMPTS:
+            raise GitCommandError(f"git add failed: {one_line_reason(err)}")
+        time.sleep(0.05 * attempt)
 
 
 def diff_worktree(*, worktree: str, base_sha: str) -> Diff:

@@ -1,7 +1,8 @@
 """GitWorkspace: the Workspace port on real git (gitpython running the git binary).
 
 Every blocking call runs in ``asyncio.to_thread``. Operations on one repository's refs and worktree list
-(create, remove, fetches) are serialised per repository so two hotfixes never race on git's lock files.
+(create, remove, fetches) are serialised per repository, and diff / commit / append per worktree, so
+concurrent callers never race on git's lock files.
 Errors are ``adapters.git.errors.WorkspaceError`` subclasses with one-line, person-safe messages.
 """
 
@@ -43,15 +44,16 @@ class GitWorkspace:
         )
 
     async def diff(self, *, worktree: str, base_sha: str) -> Diff:
-        return await asyncio.to_thread(change.diff_worktree, worktree=worktree, base_sha=base_sha)
+        """Everything in the worktree vs ``base_sha`` (staged in the worktree's own index)."""
+        return await self._locked(worktree, lambda: change.diff_worktree(worktree=worktree, base_sha=base_sha))
 
     async def commit(self, *, worktree: str, expected_sha256: str, base_sha: str, message: str) -> str:
-        return await asyncio.to_thread(
-            change.commit_exact,
-            worktree=worktree,
-            expected_sha256=expected_sha256,
-            base_sha=base_sha,
-            message=message,
+        """Commit exactly the diff whose sha256 is ``expected_sha256``; DiffChangedError if it changed."""
+        return await self._locked(
+            worktree,
+            lambda: change.commit_exact(
+                worktree=worktree, expected_sha256=expected_sha256, base_sha=base_sha, message=message
+            ),
         )
 
     async def push(self, *, worktree: str, branch: str) -> None:
@@ -97,10 +99,12 @@ class GitWorkspace:
     async def append_file(self, *, worktree: str, path: str, text: str) -> None:
         """Append ``text`` to a file inside the worktree (created if missing), e.g. the file lane's outcome
         notes. Refuses paths that leave the worktree, symlinks included."""
-        await asyncio.to_thread(change.append_to_file, worktree=worktree, path=path, text=text)
+        await self._locked(worktree, lambda: change.append_to_file(worktree=worktree, path=path, text=text))
 
-    async def _locked(self, repo_path: str, work: Callable[[], T]) -> T:
-        lock = self._lock_for(repo_path)
+    async def _locked(self, path: str, work: Callable[[], T]) -> T:
+        """Run ``work`` in a thread, one at a time per repository or worktree ``path`` (git's index.lock and
+        ref locks would otherwise make concurrent calls fail)."""
+        lock = self._lock_for(path)
 
         def run() -> T:
             with lock:
@@ -108,7 +112,7 @@ class GitWorkspace:
 
         return await asyncio.to_thread(run)
 
-    def _lock_for(self, repo_path: str) -> threading.Lock:
-        key = os.path.realpath(repo_path)
+    def _lock_for(self, path: str) -> threading.Lock:
+        key = os.path.realpath(path)
         with self._locks_guard:
             return self._locks.setdefault(key, threading.Lock())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
 from pathlib import Path
@@ -206,6 +207,27 @@ async def test_the_diff_sha_is_stable_and_changes_with_the_content(workspace: Gi
 
     assert first.text == second.text and first.sha256 == second.sha256
     assert third.sha256 != first.sha256
+
+
+async def test_concurrent_diffs_of_one_worktree_all_succeed(workspace: GitWorkspace, repos: Repos) -> None:
+    info = await _create(workspace, repos)
+    (Path(info.path) / "README.md").write_text("# concurrently\n")
+
+    diffs = await asyncio.gather(*(workspace.diff(worktree=info.path, base_sha=info.base_sha) for _ in range(8)))
+
+    assert len({d.sha256 for d in diffs}) == 1 and not diffs[0].is_empty
+
+
+async def test_diff_waits_for_an_index_lock_someone_else_holds(workspace: GitWorkspace, repos: Repos) -> None:
+    info = await _create(workspace, repos)
+    (Path(info.path) / "README.md").write_text("# locked\n")
+    lock = Path(git(info.path, "rev-parse", "--path-format=absolute", "--git-dir")) / "index.lock"
+    lock.write_text("")  # as if the agent's own `git add` were running
+    asyncio.get_running_loop().call_later(0.3, lock.unlink)
+
+    diff = await workspace.diff(worktree=info.path, base_sha=info.base_sha)
+
+    assert [f.path for f in diff.files] == ["README.md"]
 
 
 async def test_an_untouched_worktree_has_an_empty_diff(workspace: GitWorkspace, repos: Repos) -> None:
