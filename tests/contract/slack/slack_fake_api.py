@@ -244,8 +244,8 @@ class FakeSlackApi:
         if isinstance(view, str):
             view = json.loads(view)
         problem = _view_problem(view)
-        if problem:
-            self.rejected.append(("views.open", problem))
+        if problem or not isinstance(view, dict):
+            self.rejected.append(("views.open", problem or "no view"))
             return _ok_false("invalid_arguments")
         self.views.append(view)
         return web.json_response({"ok": True, "view": {**view, "id": f"V{len(self.views)}"}})

@@ -21,6 +21,7 @@ from bot.domain.tool import ToolRequest
 from bot.domain.values import AgentKind, State
 from tests.fakes.agent import FakeAgentRunner
 from tests.fakes.clock import FakeClock
+from tests.fakes.scheduler import FakeScheduler
 from tests.fakes.uow import FakeUnitOfWorkFactory
 from tests.fakes.verifier import FakeVerifier
 from tests.fakes.workspace import FakeWorkspace
@@ -90,6 +91,7 @@ async def slack_world(fake_slack: FakeSlackApi) -> AsyncIterator[tuple[SlackWorl
         workspace=workspace,
         verifier=FakeVerifier(),
         runners={AgentKind.CLAUDE: agent},
+        scheduler=FakeScheduler(),  # no deadline fires in this flow
     )
     adapter = SlackAdapter(
         bot_token=BOT_TOKEN,
