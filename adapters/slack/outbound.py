@@ -45,6 +45,7 @@ MAX_BUTTON_VALUE = 2000
 MAX_ACTIONS_PER_BLOCK = 25
 MAX_FALLBACK_TEXT = 3000
 TRUNCATION_MARKER = "… (truncated)"
+EMPTY_TITLE = "Hotfix update"  # Slack refuses empty texts
 _SLACK_PERSON = re.compile(r"\bslack:([UW][A-Z0-9]{2,20})\b")
 
 REVISE_CALLBACK_ID = "hotfix_revise"
@@ -147,9 +148,10 @@ def _button(button: Button) -> dict[str, Any]:
 
 
 def _head_blocks(card: Card) -> list[dict[str, Any]]:
-    blocks = [_section(fit_mrkdwn(card.title, prefix="*", suffix="*"))]
-    if card.badges:
-        blocks.append(_context(fit_mrkdwn("  ·  ".join(card.badges), limit=MAX_CONTEXT_TEXT)))
+    blocks = [_section(fit_mrkdwn(card.title.strip() or EMPTY_TITLE, prefix="*", suffix="*"))]
+    badges = [b for b in card.badges if b.strip()]
+    if badges:
+        blocks.append(_context(fit_mrkdwn("  ·  ".join(badges), limit=MAX_CONTEXT_TEXT)))
     if card.fields:
         lines = [f"*{escape_mrkdwn(f.label)}:* {with_mentions(escape_mrkdwn(f.value))}" for f in card.fields]
         joined = "\n".join(lines)
@@ -210,7 +212,7 @@ def render_card(card: Card) -> SlackMessage:
     tail = _tail_blocks(card)
     body = _body_blocks(card, MAX_BLOCKS - len(head) - len(tail))
     blocks = (head + body + tail)[:MAX_BLOCKS]
-    fallback = with_mentions(fit_mrkdwn(card.fallback_text(), limit=MAX_FALLBACK_TEXT))
+    fallback = with_mentions(fit_mrkdwn(card.fallback_text().strip() or EMPTY_TITLE, limit=MAX_FALLBACK_TEXT))
     return SlackMessage(text=fallback, blocks=tuple(blocks))
 
 

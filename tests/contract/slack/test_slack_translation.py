@@ -157,6 +157,15 @@ def test_long_titles_and_fields_are_cut_visibly() -> None:
     assert _accepted_by_fake_slack(message)
 
 
+def test_a_degenerate_card_still_makes_a_valid_message() -> None:
+    card = Card(
+        key="s", kind="status", title="  ", badges=("", " "), body=("", "  "), fields=(Field(label="", value=""),)
+    )
+    message = render_card(card)
+    assert message.text == "Hotfix update"
+    assert _accepted_by_fake_slack(message)
+
+
 def test_fit_mrkdwn_never_splits_an_escape() -> None:
     for limit in range(20, 40):
         out = fit_mrkdwn("&" * 100, limit=limit)
