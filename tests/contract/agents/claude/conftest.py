@@ -2,29 +2,23 @@
 
 ``model`` is the scripted Anthropic API, ``repo`` a tiny git repository with a real bug (``add`` subtracts)
 and a failing check, ``runner`` a ``ClaudeCodeRunner`` pointed at the model with an isolated ``HOME``, and
-``RecordingSink`` the core's side: it records events and answers permission requests from a script.
+``make_spec`` builds run specs (the recording sink lives in ``claude_runner_support``).
 """
 
 from __future__ import annotations
 
-import asyncio
-import os
 import subprocess
-from collections import deque
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from claude_model_server import ScriptedModel
+from claude_runner_support import agent_env
 
-from adapters.agents.claude.process import descendants
 from adapters.agents.claude.runner import ClaudeCodeRunner, bundled_cli_path
-from bot.domain.agent import AgentEvent, AgentRunSpec, Permission, PermissionBehavior
-from bot.domain.tool import ToolRequest
+from bot.domain.agent import AgentRunSpec
 from bot.domain.values import AgentKind, Mode
-
-ALLOW = Permission(behavior=PermissionBehavior.ALLOW)
 
 BUGGY_CALC = "def add(a, b):\n    return a - b\n"
 CHECK = "from calc import add\n\nassert add(2, 3) == 5, 'add is wrong'\nprint('check passed')\n"
@@ -36,42 +30,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         for item in items:
             if "agent" in item.keywords:
                 item.add_marker(skip)
-
-
-class RecordingSink:
-    """The core's side of a run. ``answers`` are handed out in order (then ALLOW); with ``gate`` set, each
-    request waits for it. ``asked`` is set when a request arrives."""
-
-    def __init__(self, *answers: Permission, gate: asyncio.Event | None = None) -> None:
-        self.events: list[AgentEvent] = []
-        self.requests: list[ToolRequest] = []
-        self.answers: deque[Permission] = deque(answers)
-        self.gate = gate
-        self.asked = asyncio.Event()
-        self.cancelled_while_waiting = False
-        self.processes: set[int] = set()  # every process seen below this test while events arrived
-
-    async def on_event(self, event: AgentEvent) -> None:
-        self.events.append(event)
-        self.processes |= own_descendants()
-
-    async def request_permission(self, request: ToolRequest) -> Permission:
-        self.requests.append(request)
-        self.processes |= own_descendants()
-        self.asked.set()
-        if self.gate is not None:
-            try:
-                await self.gate.wait()
-            except asyncio.CancelledError:
-                self.cancelled_while_waiting = True
-                raise
-        return self.answers.popleft() if self.answers else ALLOW
-
-    def kinds(self) -> list[str]:
-        return [event.kind for event in self.events]
-
-    def of_kind(self, kind: str) -> list[AgentEvent]:
-        return [event for event in self.events if event.kind == kind]
 
 
 @pytest.fixture
@@ -107,11 +65,6 @@ def runner(model: ScriptedModel, agent_home: Path) -> ClaudeCodeRunner:
     return ClaudeCodeRunner(env=agent_env(model, agent_home))
 
 
-def agent_env(model: ScriptedModel, home: Path) -> dict[str, str]:
-    return {"ANTHROPIC_BASE_URL": model.base_url, "ANTHROPIC_API_KEY": "sk-ant-test-not-a-secret",
-            "HOME": str(home)}
-
-
 @pytest.fixture
 def make_spec(repo: Path) -> Callable[..., AgentRunSpec]:
     def make(prompt: str = "Fix add() so check_calc.py passes.", **overrides: object) -> AgentRunSpec:
@@ -123,8 +76,3 @@ def make_spec(repo: Path) -> Callable[..., AgentRunSpec]:
         return AgentRunSpec(**fields)  # type: ignore[arg-type]
 
     return make
-
-
-def own_descendants() -> set[int]:
-    """Every live process below this test process (the CLI and whatever it started)."""
-    return set(descendants(os.getpid()))

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from claude_model_server import ScriptedModel, stall, text, tool, unauthorized
-from conftest import ALLOW, RecordingSink, agent_env, own_descendants
+from claude_runner_support import ALLOW, RecordingSink, agent_env, own_descendants
 
 from adapters.agents.claude.process import is_alive
 from adapters.agents.claude.runner import ClaudeCodeRunner
