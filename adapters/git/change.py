@@ -1,9 +1,11 @@
 """The change in a hotfix worktree: its exact diff, committing exactly that diff, pushing the branch.
-Only the worktree's own index is used. Blocking; run inside ``asyncio.to_thread``."""
+Only a scratch copy of the worktree's own index is used. Blocking; run inside ``asyncio.to_thread``."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import time
 from dataclasses import dataclass
 
@@ -45,10 +47,16 @@ _DIFF_OPTIONS = (
 class Snapshot:
     tree: str  # the tree object holding everything in the worktree (what a commit would contain)
     text: str  # the unified diff base_sha -> tree
+    scratch_index: str  # an index file holding exactly ``tree``
+    worktree_index: str  # the worktree's own index, left as the agent left it
 
     @property
     def sha256(self) -> str:
         return diff_sha256(self.text)
+
+    def discard(self) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(self.scratch_index)
 
 
 def worktree_cli(worktree: str) -> GitCli:
@@ -62,19 +70,25 @@ def worktree_cli(worktree: str) -> GitCli:
 
 
 def snapshot(cli: GitCli, base_sha: str) -> Snapshot:
-    """Stage everything in the worktree (new, deleted, renamed; .gitignore respected) in its own index,
-    write that index as a tree, and diff base_sha against the tree."""
+    """Stage everything in the worktree (new, deleted, renamed; .gitignore respected) in a scratch copy of the
+    worktree's own index, write it as a tree, and diff base_sha against that tree. The worktree's index is
+    not changed, so the agent's own ``git diff`` / ``git status`` keep showing what they showed."""
     check_sha(base_sha)
-    _stage_everything(cli)
-    tree = cli.run("write-tree", what="git write-tree")
+    worktree_index = cli.run("rev-parse", "--path-format=absolute", "--git-path", "index", what="git rev-parse")
+    scratch = worktree_index + ".hotfix-bot"
+    if os.path.exists(worktree_index):
+        shutil.copyfile(worktree_index, scratch)  # keeps git's stat cache: fast on big trees
+    env = {"GIT_INDEX_FILE": scratch}
+    _stage_everything(cli, env)
+    tree = cli.run("write-tree", env=env, what="git write-tree")
     text = cli.run("diff", *_DIFF_OPTIONS, base_sha, tree, "--", strip=False, what="git diff")
-    return Snapshot(tree=tree, text=text)
+    return Snapshot(tree=tree, text=text, scratch_index=scratch, worktree_index=worktree_index)
 
 
-def _stage_everything(cli: GitCli) -> None:
-    """``git add --all``, waiting a little when someone else (the agent's own git) holds the index lock."""
+def _stage_everything(cli: GitCli, env: dict[str, str]) -> None:
+    """``git add --all``, waiting a little while another process holds the index's lock."""
     for attempt in range(1, _INDEX_LOCK_ATTEMPTS + 1):
-        status, _, err = cli.run_status("add", "--all")
+        status, _, err = cli.run_status("add", "--all", env=env)
         if status == 0:
             return
         if "index.lock" not in err or attempt == _INDEX_LOCK_ATTEMPTS:
@@ -83,7 +97,9 @@ def _stage_everything(cli: GitCli) -> None:
 
 
 def diff_worktree(*, worktree: str, base_sha: str) -> Diff:
-    return parse_unified_diff(snapshot(worktree_cli(worktree), base_sha).text)
+    snap = snapshot(worktree_cli(worktree), base_sha)
+    snap.discard()
+    return parse_unified_diff(snap.text)
 
 
 def commit_exact(*, worktree: str, expected_sha256: str, base_sha: str, message: str) -> str:
@@ -91,10 +107,19 @@ def commit_exact(*, worktree: str, expected_sha256: str, base_sha: str, message:
     commit nothing) when the diff changed. Hooks do not run, so the commit holds exactly that tree."""
     cli = worktree_cli(worktree)
     snap = snapshot(cli, base_sha)
-    if snap.sha256 != expected_sha256:
-        raise DiffChangedError(expected_sha256=expected_sha256, actual_sha256=snap.sha256)
-    if not snap.text:
-        raise NothingToCommitError("there is nothing to commit: the diff is empty")
+    try:
+        if snap.sha256 != expected_sha256:
+            raise DiffChangedError(expected_sha256=expected_sha256, actual_sha256=snap.sha256)
+        if not snap.text:
+            raise NothingToCommitError("there is nothing to commit: the diff is empty")
+        commit = _commit_tree(cli, snap, base_sha, message)
+        os.replace(snap.scratch_index, snap.worktree_index)  # the worktree's index now matches the commit
+        return commit
+    finally:
+        snap.discard()
+
+
+def _commit_tree(cli: GitCli, snap: Snapshot, base_sha: str, message: str) -> str:
     branch_ref, head = _branch_and_head(cli)
     # the agent's own commits on top of the base stay in history; anything else does not become a parent
     parent = head if cli.ok("merge-base", "--is-ancestor", base_sha, head) else base_sha

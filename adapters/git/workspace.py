@@ -44,7 +44,7 @@ class GitWorkspace:
         )
 
     async def diff(self, *, worktree: str, base_sha: str) -> Diff:
-        """Everything in the worktree vs ``base_sha`` (staged in the worktree's own index)."""
+        """Everything in the worktree vs ``base_sha``, staged in a scratch copy of the worktree's index."""
         return await self._locked(worktree, lambda: change.diff_worktree(worktree=worktree, base_sha=base_sha))
 
     async def commit(self, *, worktree: str, expected_sha256: str, base_sha: str, message: str) -> str:

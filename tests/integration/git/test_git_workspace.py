@@ -218,16 +218,32 @@ async def test_concurrent_diffs_of_one_worktree_all_succeed(workspace: GitWorksp
     assert len({d.sha256 for d in diffs}) == 1 and not diffs[0].is_empty
 
 
-async def test_diff_waits_for_an_index_lock_someone_else_holds(workspace: GitWorkspace, repos: Repos) -> None:
+async def test_diff_is_not_blocked_by_the_agents_own_index_lock(workspace: GitWorkspace, repos: Repos) -> None:
     info = await _create(workspace, repos)
     (Path(info.path) / "README.md").write_text("# locked\n")
     lock = Path(git(info.path, "rev-parse", "--path-format=absolute", "--git-dir")) / "index.lock"
     lock.write_text("")  # as if the agent's own `git add` were running
-    asyncio.get_running_loop().call_later(0.3, lock.unlink)
 
     diff = await workspace.diff(worktree=info.path, base_sha=info.base_sha)
 
     assert [f.path for f in diff.files] == ["README.md"]
+    assert lock.exists()
+
+
+async def test_diff_leaves_the_agents_view_of_the_worktree_alone(workspace: GitWorkspace, repos: Repos) -> None:
+    info = await _create(workspace, repos)
+    (Path(info.path) / "README.md").write_text("# edited\n")
+    (Path(info.path) / "new.py").write_text("x = 1\n")
+    (Path(info.path) / "app/checkout.py").write_text("staged\n")
+    git(info.path, "add", "app/checkout.py")
+    before = git(info.path, "status", "--porcelain")
+
+    await workspace.diff(worktree=info.path, base_sha=info.base_sha)
+
+    assert git(info.path, "status", "--porcelain") == before  # still " M", "??" and "M " as the agent left them
+    assert git(info.path, "diff", "--name-only") == "README.md"
+    gitdir = Path(git(info.path, "rev-parse", "--path-format=absolute", "--git-dir"))
+    assert sorted(p.name for p in gitdir.iterdir() if p.name.startswith("index")) == ["index"]
 
 
 async def test_an_untouched_worktree_has_an_empty_diff(workspace: GitWorkspace, repos: Repos) -> None:
@@ -279,7 +295,7 @@ async def test_commit_records_exactly_the_approved_diff(workspace: GitWorkspace,
     assert git(info.path, "rev-parse", "refs/heads/hotfix/7-checkout-500") == sha
     assert git(info.path, "log", "-1", "--format=%an <%ae>|%cn <%ce>|%s", sha) == (
         "hotfix-bot <hotfix-bot@localhost>|hotfix-bot <hotfix-bot@localhost>|HF-7: fix the checkout 500")
-    assert git(info.path, "status", "--porcelain") == ""
+    assert git(info.path, "status", "--porcelain") == ""  # the worktree's index matches the commit
     assert sorted(git(info.path, "diff", "--name-status", info.base_sha, sha).splitlines()) == [
         "A\tapp/new_module.py", "D\tREADME.md", "M\tapp/checkout.py"]
     after = await workspace.diff(worktree=info.path, base_sha=info.base_sha)
