@@ -63,7 +63,7 @@ def _fetch(cli: GitCli, remote: str, base_branch: str) -> str | None:
         "-c", "gc.auto=0", "-c", "maintenance.auto=false",
         "fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--no-recurse-submodules",
         remote, refspec,
-        timeout=NETWORK_TIMEOUT_S,
+        env=cli.network_env(), timeout=NETWORK_TIMEOUT_S,
     )  # fmt: skip
     if status == 0:
         return None

@@ -177,8 +177,9 @@ def push_branch(*, worktree: str, branch: str) -> None:
         raise PushError("push failed: the repository has no remote")
     refspec = f"refs/heads/{branch}:refs/heads/{branch}"
     status, _, err = cli.run_status(
-        "push", "--quiet", "--no-follow-tags", "--no-signed", remote, refspec, timeout=NETWORK_TIMEOUT_S
-    )
+        "push", "--quiet", "--no-follow-tags", "--no-signed", remote, refspec,
+        env=cli.network_env(), timeout=NETWORK_TIMEOUT_S,
+    )  # fmt: skip
     if status != 0:
         raise PushError(_push_failure(remote, err))
 

@@ -81,6 +81,15 @@ class GitCli:
             stderr = f"fatal: timed out after {timeout:g} s"
         return int(status or 0), bytes(out), stderr
 
+    def network_env(self) -> dict[str, str]:
+        """For fetch and push: ssh must never ask on a terminal either (BatchMode), unless the user chose an
+        ssh command of their own (GIT_SSH_COMMAND, GIT_SSH or core.sshCommand)."""
+        if os.environ.get("GIT_SSH_COMMAND") or os.environ.get("GIT_SSH"):
+            return {}
+        if self.run_status("config", "--get", "core.sshCommand")[0] == 0:
+            return {}
+        return {"GIT_SSH_COMMAND": "ssh -o BatchMode=yes"}
+
     def ok(self, *args: str) -> bool:
         """True when git exits 0 (for yes/no questions such as ``rev-parse --verify``)."""
         return self.run_status(*args)[0] == 0

@@ -528,3 +528,19 @@ async def test_append_file_refuses_to_follow_a_symlink_out_of_the_worktree(
         await workspace.append_file(worktree=info.path, path="notes.md", text="x")
 
     assert outside.read_text() == "untouched\n"
+
+
+def test_ssh_never_prompts_unless_the_user_chose_an_ssh_command(
+    repos: Repos, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from adapters.git.cli import GitCli
+
+    monkeypatch.delenv("GIT_SSH_COMMAND", raising=False)
+    monkeypatch.delenv("GIT_SSH", raising=False)
+    cli = GitCli(repos.repo_path)
+    assert cli.network_env() == {"GIT_SSH_COMMAND": "ssh -o BatchMode=yes"}
+    git(repos.checkout, "config", "core.sshCommand", "ssh -i /keys/deploy")
+    assert cli.network_env() == {}
+    git(repos.checkout, "config", "--unset", "core.sshCommand")
+    monkeypatch.setenv("GIT_SSH_COMMAND", "ssh -F /etc/bot-ssh")
+    assert cli.network_env() == {}
