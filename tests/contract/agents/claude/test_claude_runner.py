@@ -133,6 +133,12 @@ async def test_stop_while_waiting_for_approval_interrupts_the_turn(
     assert len(model.agent_requests) == 1
     assert sink.processes - before and survivors(sink.processes - before) == []
 
+    model.script(text("Picking up where we stopped."))
+    revised = await runner.run(make_spec("Try again without the marker.", session_id=outcome.session_id),
+                               RecordingSink())
+    assert revised.ok and revised.session_id == outcome.session_id
+    assert "Write a marker file." in str(model.agent_requests[-1]["messages"])
+
 
 async def test_cancel_while_waiting_for_approval_kills_the_agent(
     model: ScriptedModel, runner: ClaudeCodeRunner, repo: Path, make_spec: SpecFactory
@@ -249,6 +255,12 @@ async def test_missing_binary_fails_with_one_line(tmp_path: Path, make_spec: Spe
 
     assert not outcome.ok and outcome.kind == "failed"
     assert outcome.error == "Claude Code CLI not found: set CLAUDE_CLI_PATH"
+
+
+async def test_missing_worktree_fails_with_one_line(tmp_path: Path, make_spec: SpecFactory) -> None:
+    outcome = await ClaudeCodeRunner().run(make_spec(worktree=str(tmp_path / "gone")), RecordingSink())
+
+    assert not outcome.ok and outcome.kind == "failed" and outcome.error == "the worktree does not exist"
 
 
 async def test_crashing_cli_fails_with_one_line(tmp_path: Path, make_spec: SpecFactory) -> None:
