@@ -44,8 +44,9 @@ def test_allowed_command_capture() -> None:
     assert (events[3].tool, events[3].text) == ("Bash", "(Bash completed with no output)")
     assert events[5].cost_usd == pytest.approx(0.000564)
     assert events[6].text == "done"
+    assert stream.result is not None and stream.result.cost_usd == pytest.approx(0.000564)
     assert stream.result == TurnResult(subtype="success", is_error=False, text="done", session_id=SESSION,
-                                       cost_usd=pytest.approx(0.000564), terminal_reason="completed")
+                                       cost_usd=stream.result.cost_usd, terminal_reason="completed")
 
 
 def test_denied_command_capture_reports_the_failure_and_goes_on() -> None:
