@@ -19,6 +19,7 @@ __all__ = [
     "conversation_of",
     "help_from_message",
     "hotfix_from_message",
+    "is_bot",
     "message_ref",
     "press_from_callback",
     "revise_from_reply",
