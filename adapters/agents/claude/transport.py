@@ -43,8 +43,10 @@ class ObservedCLITransport(SubprocessCLITransport):
         self._started: Any = None
 
     async def connect(self) -> None:
-        await super().connect()
-        self._started = self._process
+        try:
+            await super().connect()
+        finally:
+            self._started = self._process
 
     @property
     def exit_code(self) -> int | None:
@@ -54,8 +56,9 @@ class ObservedCLITransport(SubprocessCLITransport):
 
     @property
     def pid(self) -> int | None:
-        process = self._process
-        return process.pid if process is not None else None
+        """The CLI's pid once started (kept after ``close``, for the process-tree cleanup)."""
+        pid = getattr(self._started, "pid", None)
+        return pid if isinstance(pid, int) else None
 
     def read_messages(self) -> AsyncIterator[dict[str, Any]]:
         return self._observed(super().read_messages())
