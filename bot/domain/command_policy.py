@@ -42,7 +42,7 @@ PARSE_RULE = "could not parse the command"
 POLICY_FILE_RULE = "built-in: the agent may not change its own policy (.hotfix.toml)"
 _MAX_REASONS = 8
 _MAX_SUBJECT = 160
-_FORK_BOMB_RE = re.compile(r"([\w:.-]+)\s*\(\s*\)\s*\{[^}]*?\1\s*\|\s*&?\s*\1")
+_FORK_BOMB_RE = re.compile(r"(?<![\w:.-])([\w:.-]{1,40})\s*\(\s*\)\s*\{[^}]{0,200}?\1\s*\|\s*&?\s*\1")
 _ASSIGNMENT_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
 _NOT_COMMANDS = frozenset({"{", "}", "(", ")", "!", "if", "then", "else", "elif", "do", "while", "until"})
 _DB_DESTRUCTIVE_RE = re.compile(r"\b(?:drop|truncate|flushall|flushdb)\b|dropdatabase|\.drop\(", re.IGNORECASE)
@@ -115,7 +115,7 @@ def _judge_line(line: CommandLine, context: CommandContext, depth: int) -> list[
     parts: list[Decision] = []
     if line.problems:
         parts.append(_part(Verdict.ASK, PARSE_RULE, line.problems[0]))
-    if _FORK_BOMB_RE.search(line.text):
+    if "(" in line.text and "|" in line.text and _FORK_BOMB_RE.search(line.text):
         parts.append(_part(Verdict.DENY, "built-in: fork bomb", line.text))
     for pipeline in line.pipelines:
         parts += _judge_pipeline(pipeline, line.text, context, depth)

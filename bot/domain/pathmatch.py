@@ -12,8 +12,9 @@ from __future__ import annotations
 import functools
 import posixpath
 import re
+from collections.abc import Iterable
 
-__all__ = ["PathPattern", "compile_pattern", "is_home_relative", "relative_path", "resolve_in_worktree"]
+__all__ = ["PathPattern", "PatternSet", "compile_pattern", "is_home_relative", "relative_path", "resolve_in_worktree"]
 
 _HOME_PREFIXES = ("~", "$HOME", "${HOME}")
 
@@ -21,7 +22,7 @@ _HOME_PREFIXES = ("~", "$HOME", "${HOME}")
 class PathPattern:
     """One compiled gitignore-style glob."""
 
-    __slots__ = ("_regex", "directory_only", "text")
+    __slots__ = ("directory_only", "regex", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -31,7 +32,7 @@ class PathPattern:
         anchored = "/" in body
         body = body.lstrip("/")
         prefix = "" if anchored else "(?:.*/)?"
-        self._regex = re.compile(prefix + _translate(body), re.IGNORECASE | re.DOTALL)
+        self.regex = re.compile(prefix + _translate(body), re.IGNORECASE | re.DOTALL)
 
     def __repr__(self) -> str:
         return f"PathPattern({self.text!r})"
@@ -39,15 +40,42 @@ class PathPattern:
     def matches(self, path: str) -> bool:
         """``path`` is relative to the repository root, ``/``-separated."""
         parts = [part for part in path.split("/") if part and part != "."]
-        if not parts or not self._regex.pattern:
+        if not parts or not self.regex.pattern:
             return False
         last = len(parts) if not self.directory_only else len(parts) - 1
-        return any(self._regex.fullmatch("/".join(parts[:end])) for end in range(1, last + 1))
+        return any(self.regex.fullmatch("/".join(parts[:end])) for end in range(1, last + 1))
 
 
 @functools.lru_cache(maxsize=1024)
 def compile_pattern(text: str) -> PathPattern:
     return PathPattern(text)
+
+
+class PatternSet:
+    """Many patterns checked in one pass; ``first_match`` names the first pattern (in order) that matches."""
+
+    __slots__ = ("_ancestors_only", "_any", "patterns")
+
+    def __init__(self, patterns: tuple[str, ...]) -> None:
+        self.patterns = tuple(compile_pattern(text) for text in patterns)
+        self._any = _union(p for p in self.patterns if not p.directory_only)
+        self._ancestors_only = _union(p for p in self.patterns if p.directory_only)
+
+    def first_match(self, path: str) -> str | None:
+        parts = [part for part in path.split("/") if part and part != "."]
+        if not parts:
+            return None
+        prefixes = ["/".join(parts[:end]) for end in range(1, len(parts) + 1)]
+        hit = any(self._any.fullmatch(p) for p in prefixes) or any(
+            self._ancestors_only.fullmatch(p) for p in prefixes[:-1])
+        if not hit:
+            return None
+        return next((p.text for p in self.patterns if p.matches(path)), None)
+
+
+def _union(patterns: Iterable[PathPattern]) -> re.Pattern[str]:
+    bodies = [p.regex.pattern for p in patterns if p.regex.pattern]
+    return re.compile("|".join(f"(?:{body})" for body in bodies) or "(?!)", re.IGNORECASE | re.DOTALL)
 
 
 def _translate(body: str) -> str:

@@ -6,11 +6,12 @@ Built-in categories (gitignore-style globs, see ``bot.domain.pathmatch``) plus t
 
 from __future__ import annotations
 
+import functools
 import posixpath
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from bot.domain.pathmatch import compile_pattern
+from bot.domain.pathmatch import PatternSet, compile_pattern
 
 __all__ = ["BUILT_IN_SHARED_STATE", "SECRET_FILE_PATTERNS", "Finding", "find_shared_state", "is_secret_like",
            "shared_state_rule"]
@@ -82,12 +83,17 @@ def _normalise(path: str) -> str:
     return "" if cleaned == "." else cleaned
 
 
+_SECRETS = PatternSet(SECRET_FILE_PATTERNS)
+_BUILT_IN_SETS = tuple((category, PatternSet(patterns)) for category, patterns in BUILT_IN_SHARED_STATE)
+
+
+@functools.lru_cache(maxsize=4096)
 def is_secret_like(path: str) -> bool:
     """``.env``, keys, certificates, credentials: reading them needs a person (examples and public keys don't)."""
     relative = _normalise(path)
     if not relative or relative.lower().endswith(_HARMLESS_SUFFIXES):
         return False
-    return any(compile_pattern(pattern).matches(relative) for pattern in SECRET_FILE_PATTERNS)
+    return _SECRETS.first_match(relative) is not None
 
 
 def shared_state_rule(path: str, extra_patterns: Iterable[str] = ()) -> str | None:
@@ -95,10 +101,10 @@ def shared_state_rule(path: str, extra_patterns: Iterable[str] = ()) -> str | No
     relative = _normalise(path)
     if not relative:
         return None
-    for category, patterns in BUILT_IN_SHARED_STATE:
-        for pattern in patterns:
-            if compile_pattern(pattern).matches(relative):
-                return f"built-in shared state: {category} ({pattern.lstrip('/')})"
+    for category, patterns in _BUILT_IN_SETS:
+        pattern = patterns.first_match(relative)
+        if pattern is not None:
+            return f"built-in shared state: {category} ({pattern.lstrip('/')})"
     for pattern in extra_patterns:
         if compile_pattern(pattern).matches(relative):
             return f"shared_state_paths: {pattern}"

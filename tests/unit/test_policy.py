@@ -1012,3 +1012,12 @@ def test_no_cost_limit() -> None:
 
 def test_unknown_cost_is_not_a_breach() -> None:
     assert budget_breaches(DEFAULT_POLICY, files=1, changed_lines=1, minutes=1, cost_usd=None) == ()
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["a" * 50_000, "ls " + "x " * 5_000, "echo " + "'a' " * 5_000, "ls; " * 2_000, "(" * 5_000, "$" * 20_000,
+     "cat <<EOF > x.py\n" + "print(1)\n" * 5_000 + "EOF"],
+)
+def test_long_input_is_judged(command: str) -> None:
+    assert isinstance(run(command).verdict, Verdict)
