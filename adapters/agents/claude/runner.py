@@ -36,7 +36,6 @@ from claude_agent_sdk import (
 
 from adapters.agents.claude.errors import describe_error, describe_result, idle_error
 from adapters.agents.claude.mapping import tool_request
-from adapters.agents.claude.process import ProcessTree
 from adapters.agents.claude.stream import ClaudeProtocolError, ClaudeStream, TurnResult
 from adapters.agents.claude.transport import END_OF_STREAM, ObservedCLITransport, StreamFailure
 from bot.domain.agent import AgentOutcome, AgentRunSpec, Permission, PermissionBehavior
@@ -116,7 +115,6 @@ class _ClaudeTurn:
             replace(options, permission_prompt_tool_name="stdio"), on_message=self._observe
         )
         self._client = ClaudeSDKClient(options, transport=self._transport)
-        self._known_tree: ProcessTree | None = None
 
     def _options(self, cli_path: str, env: dict[str, str], model: str | None) -> ClaudeAgentOptions:
         return ClaudeAgentOptions(
@@ -138,7 +136,6 @@ class _ClaudeTurn:
         drain: asyncio.Task[None] | None = None
         try:
             await self._client.connect()
-            self._tree()
             drain = asyncio.create_task(self._drain_sdk_messages())
             await self._client.query(self._spec.prompt)
             outcome = await self._converse()
@@ -252,12 +249,6 @@ class _ClaudeTurn:
     def _failed(self, error: str) -> AgentOutcome:
         return AgentOutcome(ok=False, kind="failed", error=error, session_id=self._stream.session_id)
 
-    def _tree(self) -> ProcessTree | None:
-        """The CLI's process tree, known from the moment the process started."""
-        if self._known_tree is None and self._transport.pid is not None:
-            self._known_tree = ProcessTree(self._transport.pid)
-        return self._known_tree
-
     async def _interrupt(self) -> bool:
         """Ask the CLI to stop the current turn; False when it did not answer in time."""
         if not self._transport.is_ready():
@@ -274,7 +265,7 @@ class _ClaudeTurn:
     ) -> None:
         """Interrupt (if asked), disconnect (the CLI gets ``exit_wait`` s to exit by itself), and make sure
         the CLI's whole process tree is gone. After a Stop: under 5 s at worst, usually under a second."""
-        tree = self._tree()
+        tree = self._transport.tree
         if tree is not None:
             tree.remember()
         answering = not interrupt or await self._interrupt()

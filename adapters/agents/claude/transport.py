@@ -2,16 +2,21 @@
 
 ``ClaudeSDKClient`` keeps the control protocol (initialize, ``can_use_tool``, interrupt); the runner reads
 the same raw dicts through ``on_message`` and maps them with the pure ``stream`` module, so the mapping never
-depends on the SDK's typed messages. ``pid`` exposes the CLI process for the process-tree cleanup.
+depends on the SDK's typed messages. ``tree`` is the CLI's process tree from the moment it is spawned; a
+``close`` while the task is being cancelled (e.g. Stop during startup, where the SDK closes by itself) kills
+that tree first instead of waiting the SDK's 5 s + 5 s.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from claude_agent_sdk import ClaudeAgentOptions
 from claude_agent_sdk._internal.transport.subprocess_cli import SubprocessCLITransport
+
+from adapters.agents.claude.process import ProcessTree
 
 __all__ = ["END_OF_STREAM", "ObservedCLITransport", "StreamFailure"]
 
@@ -41,12 +46,21 @@ class ObservedCLITransport(SubprocessCLITransport):
         super().__init__(prompt=_no_prompt(), options=options)
         self._on_message = on_message
         self._started: Any = None
+        self.tree: ProcessTree | None = None
 
     async def connect(self) -> None:
         try:
             await super().connect()
         finally:
             self._started = self._process
+            if self.pid is not None:
+                self.tree = ProcessTree(self.pid)
+
+    async def close(self) -> None:
+        task = asyncio.current_task()
+        if self.tree is not None and task is not None and task.cancelling():
+            await asyncio.shield(self.tree.terminate(term_wait=1.0, kill_wait=1.0))
+        await super().close()
 
     @property
     def exit_code(self) -> int | None:

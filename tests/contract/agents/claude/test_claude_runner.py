@@ -341,3 +341,25 @@ async def test_the_repositorys_own_claude_settings_cannot_allow_tools_or_run_hoo
     assert [request.command for request in sink.requests] == ["echo fixed > marker.txt"]
     assert not (repo / "marker.txt").exists()
     assert not hook_marker.exists()
+
+
+async def test_cancel_during_startup_kills_the_cli_and_its_children(
+    tmp_path: Path, make_spec: SpecFactory
+) -> None:
+    pid_file = tmp_path / "child.pid"
+    silent = tmp_path / "claude"  # starts a child and never answers the SDK's initialize
+    silent.write_text(f"#!/bin/sh\nsleep 30 &\necho $! > {pid_file}\nwait\n")
+    silent.chmod(0o755)
+    before = own_descendants()
+    task = asyncio.create_task(ClaudeCodeRunner(cli_path=str(silent)).run(make_spec(), RecordingSink()))
+    while not (pid_file.exists() and pid_file.read_text().strip()):
+        assert not task.done(), task
+        await asyncio.sleep(0.05)
+    agent_processes = own_descendants() - before
+    assert int(pid_file.read_text()) in agent_processes
+
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+    assert survivors(agent_processes) == []
