@@ -23,9 +23,11 @@ trouble by raising:
 - anything else: permanent. ``send`` re-raises it; a coalesced operation is logged and dropped (a newer state
   for the same key is still delivered).
 
-``send`` gives up after ``retry.attempts`` failed attempts and raises the last error. A coalesced operation is
-retried until it is delivered, fails permanently, or is superseded by a newer operation for the same key: the
-latest state of every card always lands, intermediate states may be skipped.
+``send`` holds its lane until done (calls in one lane keep their order), gives up after ``retry.attempts``
+failed attempts and raises the last error. A coalesced operation takes the lane for one try at a time (sends
+go ahead while it backs off) and is retried until it is delivered, fails permanently, or is superseded by a
+newer operation for the same key: the latest state of every card always lands, intermediate states may be
+skipped.
 
 Every attempt counts against the limits. Time and sleeping are injectable (``clock``, ``sleep``) so tests
 need no real waiting; ``jitter`` returns a float in [0, 1).
@@ -39,6 +41,7 @@ import random
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
+from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TypeVar
@@ -176,25 +179,31 @@ class Throttle:
 
     async def _work(self, lane: _Lane) -> None:
         while lane.pending:
-            async with lane.lock:
-                if not lane.pending:
-                    return
-                key = next(iter(lane.pending))
-                operation = lane.pending.pop(key)
-                try:
-                    await self._attempt(lane, operation, superseded=partial(dict.__contains__, lane.pending, key))
-                except _Superseded:
-                    continue
-                except Exception as error:  # permanent: nothing more to do for this state
-                    log.warning("dropped an undeliverable update (%s)", type(error).__name__)
+            key = next(iter(lane.pending))
+            operation = lane.pending.pop(key)
+            try:
+                await self._attempt(lane, operation, superseded=partial(dict.__contains__, lane.pending, key))
+            except _Superseded:
+                continue
+            except Exception as error:  # permanent: nothing more to do for this state
+                log.warning("dropped an undeliverable update (%s)", type(error).__name__)
 
     async def _attempt(self, lane: _Lane, operation: Operation[T], *, superseded: Callable[[], bool] | None) -> T:
-        """Call ``operation`` until it succeeds. ``superseded`` set: a coalesced call (retried without limit)."""
+        """Call ``operation`` until it succeeds.
+
+        ``superseded`` None: a ``send`` (the caller holds the lane; gives up after ``retry.attempts``).
+        Otherwise a coalesced call: it takes the lane for each try only, so sends go ahead while it backs off,
+        and it is retried without limit until delivered or superseded.
+        """
         failures = 0
         while True:
-            await self._wait_for_slot(lane)
+            turn: AbstractAsyncContextManager[object] = lane.lock if superseded else nullcontext()
             try:
-                return await operation()
+                async with turn:
+                    if superseded is not None and superseded():
+                        raise _Superseded
+                    await self._wait_for_slot(lane)
+                    return await operation()
             except RetryLater as error:
                 lane.paused_until = self._clock() + min(error.delay, self._retry.max_retry_after)
                 last: Exception = error
@@ -204,8 +213,6 @@ class Throttle:
             failures += 1
             if superseded is None and failures >= self._retry.attempts:
                 raise last
-            if superseded is not None and superseded():
-                raise _Superseded
 
     def _backoff(self, failures: int) -> float:
         ceiling = min(self._retry.max_delay, self._retry.base_delay * (2**failures))

@@ -211,3 +211,17 @@ async def test_close_cancels_what_cannot_be_delivered() -> None:
     await started.wait()
     await throttle.close(timeout=0.01)
     await throttle.drain()  # returns: nothing is left running
+
+
+async def test_a_send_goes_ahead_while_a_coalesced_edit_backs_off() -> None:
+    time = FakeTime()
+    throttle = make_throttle(time)
+    rec = Recorder(time)
+    throttle.coalesce("chat", "card", rec.op("edit", failures=[TransientError("502")] * 3))
+    await asyncio.sleep(0)  # the edit's first try fails and it starts backing off
+    assert await throttle.send("chat", rec.op("post")) == "post"
+    await throttle.drain()
+    labels = [label for _, label in rec.calls]
+    assert labels[:2] == ["edit", "post"] and labels[-1] == "edit"
+    times = [t for t, _ in rec.calls]
+    assert all(b - a >= 1.0 for a, b in itertools.pairwise(times))
