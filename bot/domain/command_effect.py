@@ -7,7 +7,7 @@ import posixpath
 import re
 from collections.abc import Callable
 
-from bot.domain.command_rule import git_subcommand, positionals
+from bot.domain.command_rule import expand_braces, git_subcommand, positionals
 
 __all__ = ["computed_arguments", "is_safe_device", "modifies_files", "path_arguments", "read_only_rule"]
 
@@ -37,12 +37,12 @@ _PATTERN_FIRST = frozenset({"grep", "egrep", "fgrep", "rg", "ag", "ack", "sed", 
 _PATTERN_FLAGS = frozenset({"-e", "-f", "--regexp", "--file", "--expression"})
 _TEXT_VALUE_OPTIONS = frozenset({
     "--message", "--grep", "--format", "--pretty", "--regexp", "--author", "--committer", "--since", "--until",
-    "--include", "--exclude", "--glob", "--iglob", "--type", "--title", "--body", "--date", "--header", "--data",
+    "--include", "--exclude", "--glob", "--iglob", "--type", "--title", "--body", "--date", "--header",
     "--data-raw", "--json", "--expression", "--arg", "--argjson",
 })
 _TEXT_SHORT_OPTIONS: dict[str, frozenset[str]] = {
     **dict.fromkeys(("grep", "egrep", "fgrep", "rg", "ag", "ack"), frozenset({"-e", "-g", "-t"})),
-    "git": frozenset({"-m", "-S", "-G", "-e"}), "sed": frozenset({"-e"}), "curl": frozenset({"-H", "-d"}),
+    "git": frozenset({"-m", "-S", "-G", "-e"}), "sed": frozenset({"-e"}), "curl": frozenset({"-H"}),
     "date": frozenset({"-d"}), "gh": frozenset({"-t", "-b", "-m"}), "glab": frozenset({"-t", "-m"}),
     "find": frozenset({"-name", "-iname", "-path", "-ipath", "-regex", "-iregex", "-wholename", "-lname"}),
 }
@@ -202,15 +202,14 @@ def _candidates(args: tuple[str, ...], text_options: frozenset[str], wanted: Cal
         if arg.startswith("-"):
             option, equals, value = arg.partition("=")
             skip_next = not equals and arg in text_options
-            if equals and option not in text_options and wanted(value):
-                found.append(value)
+            if equals and option not in text_options:
+                found += [path for path in expand_braces(value.removeprefix("@")) if wanted(path)]
             continue
         if skip_first:
             skip_first = False
             continue
         key, equals, value = arg.partition("=")
-        if equals and re.fullmatch(r"[A-Za-z_][\w.-]*", key) and wanted(value):
-            found.append(value)
-        elif wanted(arg):
-            found.append(arg)
+        if equals and re.fullmatch(r"[A-Za-z_][\w.-]*", key):
+            arg = value
+        found += [path for path in expand_braces(arg.removeprefix("@")) if wanted(path)]
     return found

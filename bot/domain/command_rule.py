@@ -6,14 +6,15 @@ escalation approver decides) with the rule that matched, or None. Standard libra
 
 from __future__ import annotations
 
+import itertools
 import posixpath
 import re
 from collections.abc import Callable
 
 from bot.domain.tool import Verdict
 
-__all__ = ["DB_CLIENTS", "DOWNLOADERS", "SCRIPT_RUNNERS", "SHELLS", "builtin_danger", "command_name", "git_subcommand",
-           "positionals"]
+__all__ = ["DB_CLIENTS", "DOWNLOADERS", "SCRIPT_RUNNERS", "SHELLS", "builtin_danger", "command_name",
+           "expand_braces", "git_subcommand", "positionals"]
 
 Danger = tuple[Verdict, str]
 
@@ -156,15 +157,22 @@ def _never(name: str, args: tuple[str, ...]) -> Danger | None:
 def _recursive_delete(name: str, args: tuple[str, ...], is_outside: Callable[[str], bool]) -> Danger | None:
     recursive = "r" in _short_flags(args).lower() or "--recursive" in args
     targets = positionals(args)
-    if name in {"chmod", "chown", "chgrp"} and recursive and any(_is_root_like(t) for t in targets):
+    if name in {"chmod", "chown", "chgrp"} and recursive and any(
+            _is_root_like(path) for t in targets for path in expand_braces(t)):
         return Verdict.DENY, f"built-in: {name} -R on the whole system"
     if name != "rm":
         return None
     if "--no-preserve-root" in args:
         return Verdict.DENY, "built-in: rm --no-preserve-root"
-    if recursive and any(_is_root_like(target) or is_outside(target) for target in targets):
+    expanded = [path for target in targets for path in expand_braces(target)]
+    if recursive and any(_is_root_like(path) or is_outside(path) or _dot_glob(path) for path in expanded):
         return Verdict.DENY, "built-in: rm -r outside the worktree"
     return None
+
+
+def _dot_glob(arg: str) -> bool:
+    """``.*`` matches ``..`` in older shells."""
+    return arg.rsplit("/", 1)[-1].startswith(".*")
 
 
 def _is_root_like(arg: str) -> bool:
@@ -180,6 +188,8 @@ def _git(name: str, args: tuple[str, ...]) -> Danger | None:
     flags = set(rest)
     if sub == "config" and flags & {"--global", "--system"}:
         return Verdict.DENY, "built-in: git config --global/--system"
+    if sub == "config" and _git_config_writes(rest):
+        return Verdict.DENY, "built-in: writes into .git/ (git config)"
     if sub == "push":
         forced = flags & {"-f", "--force", "--mirror", "--delete", "-d", "--prune", "--force-if-includes"}
         if forced or any(a.startswith(("--force-with-lease", "+", ":")) for a in rest):
@@ -194,6 +204,56 @@ def _git(name: str, args: tuple[str, ...]) -> Danger | None:
     if rewrite:
         shown = " ".join((sub, *sorted(flags & {"--hard", "--amend", "-d", "-D", "--delete"})))
         return Verdict.ESCALATE, f"built-in: git {shown} rewrites history"
+    return None
+
+
+_GIT_CONFIG_READS = frozenset({"--get", "--get-all", "--get-regexp", "--get-urlmatch", "-l", "--list", "get", "list",
+                               "--get-color", "--get-colorbool"})
+_GIT_CONFIG_WRITES = frozenset({"--add", "--unset", "--unset-all", "--replace-all", "--rename-section", "-e", "--edit",
+                                "--remove-section", "set", "unset", "rename-section", "remove-section", "edit"})
+_GIT_CONFIG_VALUES = frozenset({"-f", "--file", "--blob", "--type", "--default", "--comment"})
+
+
+def _git_config_writes(args: tuple[str, ...]) -> bool:
+    """``git config`` sets or edits a value (the repository's own config lives in .git/)."""
+    if _GIT_CONFIG_WRITES & set(args):
+        return True
+    if _GIT_CONFIG_READS & set(args):
+        return False
+    values = {i + 1 for i, arg in enumerate(args) if arg in _GIT_CONFIG_VALUES}
+    words = [arg for i, arg in enumerate(args) if not arg.startswith("-") and i not in values]
+    return len(words) >= 2
+
+
+def expand_braces(word: str, limit: int = 64) -> list[str]:
+    """``{/,x}`` -> ``["/", "x"]`` (comma lists, nested, at most ``limit`` results) as the shell would."""
+    results = [word]
+    done: list[str] = []
+    while results and len(done) + len(results) <= limit:
+        current = results.pop()
+        span = _brace_span(current)
+        if span is None:
+            done.append(current)
+            continue
+        start, end, options = span
+        results += [current[:start] + option + current[end + 1:] for option in options]
+    return done + results
+
+
+def _brace_span(word: str) -> tuple[int, int, list[str]] | None:
+    for start, char in enumerate(word):
+        if char != "{":
+            continue
+        depth, commas = 0, [start]
+        for index in range(start, len(word)):
+            depth += {"{": 1, "}": -1}.get(word[index], 0)
+            if depth == 1 and word[index] == ",":
+                commas.append(index)
+            if depth == 0:
+                if len(commas) == 1:
+                    break
+                bounds = [*commas, index]
+                return start, index, [word[a + 1:b] for a, b in itertools.pairwise(bounds)]
     return None
 
 

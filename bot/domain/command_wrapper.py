@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.domain.command_rule import SHELLS
+from bot.domain.command_rule import SHELLS, git_subcommand
 
 __all__ = ["Unwrapped", "unwrap"]
 
@@ -191,17 +191,44 @@ def _runner(args: tuple[str, ...], verbs: frozenset[str]) -> Unwrapped | None:
 
 
 def _git(args: tuple[str, ...]) -> Unwrapped | None:
-    words = [arg for arg in args if not arg.startswith("-")]
-    if words[:2] == ["submodule", "foreach"]:
-        return Unwrapped(scripts=(" ".join(words[2:]),))
-    if words[:2] == ["bisect", "run"]:
-        return Unwrapped(commands=(tuple(words[2:]),))
+    sub, rest, _ = git_subcommand(args)
+    words = [arg for arg in rest if not arg.startswith("-")]
+    if sub == "submodule" and words[:1] == ["foreach"]:
+        return Unwrapped(scripts=(" ".join(words[1:]),))
+    if sub == "bisect" and words[:1] == ["run"]:
+        return Unwrapped(commands=(tuple(words[1:]),))
+    if sub == "rebase":
+        scripts = [rest[i + 1] for i, arg in enumerate(rest[:-1]) if arg in {"-x", "--exec"}]
+        scripts += [arg.split("=", 1)[1] for arg in rest if arg.startswith("--exec=")]
+        return Unwrapped(scripts=tuple(scripts)) if scripts else None
+    alias = _git_alias(args, sub)
+    if alias is None:
+        return None
+    if alias.startswith("!"):
+        return Unwrapped(scripts=(" ".join((alias[1:], *rest)),))
+    return Unwrapped(commands=(("git", *alias.split(), *rest),))
+
+
+def _git_alias(args: tuple[str, ...], sub: str) -> str | None:
+    """The value of ``-c alias.<sub>=…`` given on the command line, if any."""
+    for index, arg in enumerate(args[:-1]):
+        key, _, value = args[index + 1].partition("=")
+        if arg == "-c" and key.lower() == f"alias.{sub}":
+            return value
     return None
+
+
+def _ssh(args: tuple[str, ...]) -> Unwrapped:
+    values = frozenset({"-p", "-i", "-l", "-o", "-F", "-J", "-L", "-R", "-D", "-W", "-b", "-c", "-E", "-e", "-m",
+                        "-O", "-Q", "-S", "-w", "-B", "-I"})
+    rest = args[_skip_options(args, values):]
+    return Unwrapped(scripts=(" ".join(rest[1:]),)) if len(rest) > 1 else Unwrapped()
 
 
 _SIMPLE: dict[str, Callable[[tuple[str, ...]], Unwrapped | None]] = {
     "env": _env, "xargs": _xargs, "timeout": _timeout, "gtimeout": _timeout, "command": _command,
-    "watch": _watch, "find": _find, "busybox": _busybox, "git": _git,
+    "watch": _watch, "find": _find, "busybox": _busybox, "git": _git, "ssh": _ssh,
+    "alias": lambda a: Unwrapped(scripts=tuple(x.split("=", 1)[1] for x in a if "=" in x)),
     "sudo": lambda a: _inner(a, frozenset({"-u", "-g", "-C", "-D", "-h", "-p", "-r", "-t", "-U", "-T"})),
     "doas": lambda a: _inner(a, frozenset({"-u", "-C"})),
     "nohup": _inner, "builtin": _inner, "unbuffer": _inner, "chronic": _inner, "setsid": _inner,
