@@ -46,6 +46,7 @@ class Core:
     async def start(self) -> None:
         self.bus.start()
         self.timers.rearm()
+        await self.publisher.reconcile()
         await self.runs.recover()
 
     async def stop(self) -> None:
@@ -73,8 +74,16 @@ class App:
     core: Core
     adapters: list[Adapter] = field(default_factory=list)
     engine: Any = None
+    lock: Any = None
+    worktrees: str | None = None
 
     async def start(self) -> None:
+        if self.lock is not None:
+            self.lock.acquire()
+        if self.worktrees is not None:
+            from adapters.agents.reaper import reap_agents_under
+
+            reap_agents_under(self.worktrees)
         await self.core.start()
         for adapter in self.adapters:
             await adapter.start()
@@ -88,6 +97,8 @@ class App:
         await self.core.stop()
         if self.engine is not None:
             self.engine.dispose()
+        if self.lock is not None:
+            self.lock.release()
 
 
 def agent_runners(settings: Settings) -> tuple[dict[AgentKind, AgentRunner], dict[AgentKind, str]]:
@@ -131,7 +142,10 @@ def build_app(settings: Settings, config: BotConfig, *, console: bool = False,
     core = build_core(config=config, uow=uow, clock=SystemClock(), workspace=GitWorkspace(),
                       verifier=SubprocessVerifier(), runners=real_runners, missing=missing, scheduler=scheduler)
     scheduler.bind(core.bus)
-    app = App(core=core, engine=engine, adapters=[scheduler])
+    from adapters.instance import InstanceLock
+
+    app = App(core=core, engine=engine, adapters=[scheduler], lock=InstanceLock(settings.state_dir),
+              worktrees=str(settings.state_dir / "worktrees"))
     _chat_adapters(app, settings)
     if console or not settings.has_chat_tokens:
         from adapters.console.app import ConsoleAdapter

@@ -6,7 +6,7 @@ conformance suite that both pass.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
@@ -126,6 +126,19 @@ class Workspace(Protocol):
         ...
 
     async def list_worktrees(self, *, repo_path: str) -> list[str]: ...
+
+    async def find_orphans(self, *, repo_path: str, root: str, known: Iterable[str]) -> list[str]:
+        """Worktree folders under ``root`` that no hotfix in ``known`` owns."""
+        ...
+
+    async def list_base_files(self, *, repo_path: str, base_branch: str, folder: str, pattern: str
+                              ) -> dict[str, str]:
+        """Files in ``folder`` matching ``pattern`` at the (freshly fetched) base tip: path -> text."""
+        ...
+
+    async def append_file(self, *, worktree: str, path: str, text: str) -> None:
+        """Append ``text`` to a file inside the worktree (the file lane's write-back)."""
+        ...
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -197,6 +197,11 @@ class Hotfix:
         self.events.append(ApprovalRequested(number=self.number, approval_id=approval.id))
         return approval
 
+    def wait_again(self, approval_id: str, *, at: datetime) -> None:
+        """A resumed agent made the same request again: the run waits on that (still pending) approval."""
+        if self.approval(approval_id).pending and self.state is State.RUNNING:
+            self._move(State.AWAITING_APPROVAL, at=at, actor="bot", detail="approval still pending")
+
     def decide(self, approval_id: str, *, approve: bool, actor: str, at: datetime, note: str = "",
                state: ApprovalState | None = None) -> Approval:
         approval = self.approval(approval_id)
@@ -245,9 +250,12 @@ class Hotfix:
     def ship(self, *, at: datetime, actor: str, detail: str) -> None:
         self._move(State.SHIPPED, at=at, actor=actor, detail=detail)
 
-    def requeue(self, *, at: datetime, actor: str, prompt: str, detail: str, mode: Mode | None = None) -> None:
-        """Revise / Patch / Resume: the next agent turn waits for its repository's run slot."""
-        self.cancel_pending(at=at, actor=actor, note="superseded")
+    def requeue(self, *, at: datetime, actor: str, prompt: str, detail: str, mode: Mode | None = None,
+                keep_pending: bool = False) -> None:
+        """Revise / Patch / Resume: the next agent turn waits for its repository's run slot. A resume keeps
+        pending approvals pressable: the resumed agent's identical request is bound to them again."""
+        if not keep_pending:
+            self.cancel_pending(at=at, actor=actor, note="superseded")
         self.next_prompt = prompt
         if mode is not None:
             self.mode = mode

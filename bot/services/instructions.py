@@ -5,7 +5,9 @@ from __future__ import annotations
 from bot.domain.hotfix import Hotfix
 from bot.domain.values import Mode
 
-__all__ = ["instructions_for", "prompt_for"]
+__all__ = ["RESUME_PROMPT", "instructions_for", "prompt_for"]
+
+RESUME_PROMPT = "The bot restarted while you were working. Continue the hotfix where you left off."
 
 _COMMON = """You are working on an urgent production hotfix in a dedicated git worktree on branch {branch}.
 Rules for this hotfix:

@@ -81,6 +81,22 @@ class CardPublisher:
             case ApprovalNudged():
                 await self._nudge(hotfix, event.approval_id, event.step)
 
+    async def reconcile(self) -> None:
+        """At start: every open hotfix's cards are brought up to date with what was committed while the bot
+        (or the chat platform) was down, and any card that never made it out is posted now."""
+        with self.bus.deps.uow() as uow:
+            open_ones = [h for h in uow.hotfixes.list() if not h.is_terminal]
+        for hotfix in open_ones:
+            try:
+                await self.refresh_status(hotfix)
+                for approval in hotfix.pending_approvals():
+                    if approval.kind in RUNTIME_KINDS and approval.message is None:
+                        await self._post_approval(self.bus.read(hotfix.number), approval.id)
+                if hotfix.state is State.REVIEW and hotfix.review_message is None:
+                    await self._post_review(self.bus.read(hotfix.number))
+            except Exception:
+                log.warning("could not bring the cards of %s up to date", hotfix.hid, exc_info=True)
+
     async def _post_status(self, hotfix: Hotfix) -> None:
         ref = await self.notifier.post(hotfix.conversation, status_card_for(self.bus, hotfix), thread=None)
         await self.bus.mutate(hotfix.number, lambda h, _u: setattr(h, "card", ref))

@@ -23,7 +23,7 @@ from bot.ports import AgentRunner, UnitOfWork
 from bot.render.redact import redact
 from bot.render.text import one_line
 from bot.services.bus import MessageBus
-from bot.services.instructions import instructions_for, prompt_for
+from bot.services.instructions import RESUME_PROMPT, instructions_for, prompt_for
 from bot.services.policies import repo_policy
 from bot.services.sink import RunSink
 
@@ -108,15 +108,21 @@ class RunManager:
             await self.dispatch()
 
     async def recover(self) -> None:
-        """At start: runs that were live when the bot died are marked interrupted (Resume / Reset)."""
+        """At start, after a crash or a restart: a run that was live resumes its agent session (the agent is
+        told to continue; its pending approvals stay pressable and bind to its identical requests), or, with
+        no session to resume, is marked interrupted with Resume / Reset buttons."""
+        now = self.deps.clock.now
+
+        def resume_or_interrupt(h: Hotfix) -> None:
+            h.interrupt(at=now(), reason="the bot restarted during the run")
+            if h.session_id:
+                h.requeue(at=now(), actor="bot", prompt=RESUME_PROMPT, detail="resume after a restart",
+                          keep_pending=True)
+
         with self.deps.uow() as uow:
             live = uow.hotfixes.list(states=ACTIVE_STATES)
-        def interrupt(h: Hotfix) -> None:
-            h.cancel_pending(at=self.deps.clock.now(), actor="bot", note="the bot restarted")
-            h.interrupt(at=self.deps.clock.now(), reason="the bot restarted during the run")
-
         for hotfix in live:
-            await self._if(hotfix.number, interrupt)
+            await self._if(hotfix.number, resume_or_interrupt)
         await self.dispatch()
 
     async def shutdown(self) -> None:

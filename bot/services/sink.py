@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import uuid
 from typing import TYPE_CHECKING
 
 from bot.domain.agent import AgentEvent, AgentRunSpec, Permission, PermissionBehavior
+from bot.domain.approval import Approval
 from bot.domain.hotfix import Hotfix
 from bot.domain.lifecycle import ACTIVE_STATES
 from bot.domain.policy import Policy, budget_breaches, classify
 from bot.domain.tool import ToolRequest, Verdict
-from bot.domain.values import ApprovalKind
+from bot.domain.values import ApprovalKind, ApprovalState
 from bot.ports import UnitOfWork
 from bot.render.redact import redact
 from bot.render.text import one_line
@@ -36,6 +38,7 @@ class RunSink:
         self.spec = spec
         self.policy = policy
         self._accepted_breaches: set[str] = set()
+        self.run_id = uuid.uuid4().hex[:12]
         self._scope_gate: asyncio.Future[Permission] | None = None
 
     # ----- progress
@@ -106,10 +109,43 @@ class RunSink:
                               message=f"Refused by the hotfix policy ({decision.rule}). Do not retry this; "
                                       "find a smaller way or stop and explain why.")
         kind = ApprovalKind.ESCALATION if decision.verdict is Verdict.ESCALATE else ApprovalKind.COMMAND
-        approval = await self.bus.mutate(self.number, lambda h, _u: h.request_approval(
-            at=now(), kind=kind, subject=subject, digest=request.digest(),
-            reasons=(decision.rule, *decision.reasons)))
-        return await self.manager.waiter(self.number, approval.id)
+        digest = request.digest()
+        earlier = await self.bus.mutate(self.number, lambda h, _u: self._rebind(h, kind, digest))
+        if isinstance(earlier, Permission):
+            return earlier
+        if earlier is None:
+            approval = await self.bus.mutate(self.number, lambda h, _u: self._request(
+                h, kind=kind, subject=subject, digest=digest, reasons=(decision.rule, *decision.reasons)))
+            earlier = (approval.id, self.manager.waiter(self.number, approval.id))
+        approval_id, waiter = earlier
+        answer = await waiter
+        await self.bus.mutate(self.number, lambda h, _u: h.approval(approval_id).extra.update(answered=self.run_id))
+        return answer
+
+    def _request(self, h: Hotfix, *, kind: ApprovalKind, subject: str, digest: str, reasons: tuple[str, ...]
+                 ) -> Approval:
+        approval = h.request_approval(at=self.bus.deps.clock.now(), kind=kind, subject=subject, digest=digest,
+                                      reasons=reasons)
+        approval.extra["run"] = self.run_id
+        return approval
+
+    def _rebind(self, h: Hotfix, kind: ApprovalKind, digest: str
+                ) -> tuple[str, asyncio.Future[Permission]] | Permission | None:
+        """An identical request from before a restart: wait on its still-pending approval, or use the answer a
+        person gave while the agent was gone (once)."""
+        for a in h.approvals:
+            if a.kind is not kind or a.digest != digest or a.extra.get("run") == self.run_id:
+                continue
+            if a.pending:
+                a.extra["run"] = self.run_id
+                h.wait_again(a.id, at=self.bus.deps.clock.now())
+                return a.id, self.manager.waiter(self.number, a.id)
+            if a.state in (ApprovalState.APPROVED, ApprovalState.DENIED) and not a.extra.get("answered"):
+                a.extra["answered"] = self.run_id
+                if a.state is ApprovalState.APPROVED:
+                    return ALLOW
+                return Permission(behavior=PermissionBehavior.DENY, message=f"A human reviewer denied this: {a.note}")
+        return None
 
 
 def _kind(breach: str) -> str:

@@ -13,6 +13,7 @@ from bot.services.bus import MessageBus
 from bot.services.commands import Command, FreezeQueue, Reply, ResetHotfix, ReviseHotfix, StopHotfix, UnfreezeQueue
 from bot.services.handlers.guard import require
 from bot.services.handlers.intake import resolve_repo
+from bot.services.instructions import RESUME_PROMPT
 
 __all__ = [
     "close_review",
@@ -27,7 +28,6 @@ __all__ = [
 
 PATCH_PROMPT = ("The reviewer asks you to go ahead: implement the smallest fix you proposed, then finish with the "
                 "manual verification steps.")
-RESUME_PROMPT = "The bot restarted while you were working. Continue the hotfix where you left off."
 
 
 async def stop_hotfix(cmd: StopHotfix, bus: MessageBus) -> Reply:
@@ -96,17 +96,20 @@ async def resume_hotfix(bus: MessageBus, cmd: Command, hotfix: Hotfix) -> Reply:
     await require(bus, cmd, Action.REVISE, hotfix)
     if hotfix.state is not State.INTERRUPTED:
         raise Conflict(f"{hotfix.label} is {hotfix.state.value}, not interrupted")
-    return await _requeue(bus, cmd, hotfix, prompt=RESUME_PROMPT, detail="resume", verb="resuming")
+    return await _requeue(bus, cmd, hotfix, prompt=RESUME_PROMPT, detail="resume", verb="resuming",
+                          allowed=(State.INTERRUPTED,))
 
 
 async def _requeue(bus: MessageBus, cmd: Command, hotfix: Hotfix, *, prompt: str, detail: str, verb: str,
-                   mode: Mode | None = None) -> Reply:
-    allowed = (State.REVIEW, State.INTERRUPTED)
+                   mode: Mode | None = None, allowed: tuple[State, ...] = (State.REVIEW,)) -> Reply:
+    resume = allowed == (State.INTERRUPTED,)
 
     def change(h: Hotfix, _uow: UnitOfWork) -> None:
         if h.state not in allowed:
-            raise Conflict(f"{h.label} is {h.state.value}: only a hotfix in review can be revised")
-        h.requeue(at=bus.deps.clock.now(), actor=cmd.actor, prompt=prompt, detail=detail, mode=mode)
+            what = "interrupted" if resume else "in review"
+            raise Conflict(f"{h.label} is {h.state.value}: only a hotfix {what} can do that")
+        h.requeue(at=bus.deps.clock.now(), actor=cmd.actor, prompt=prompt, detail=detail, mode=mode,
+                  keep_pending=resume)
 
     await bus.mutate(hotfix.number, change)
     return Reply(text=f"{hotfix.label}: {verb}; the agent continues the same session.", private=False,
