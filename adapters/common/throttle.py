@@ -24,10 +24,10 @@ trouble by raising:
   for the same key is still delivered).
 
 ``send`` holds its lane until done (calls in one lane keep their order), gives up after ``retry.attempts``
-failed attempts and raises the last error. A coalesced operation takes the lane for one try at a time (sends
-go ahead while it backs off) and is retried until it is delivered, fails permanently, or is superseded by a
-newer operation for the same key: the latest state of every card always lands, intermediate states may be
-skipped.
+transient failures or ``retry.waits`` RetryLater answers, and raises the last error. A coalesced operation
+takes the lane for one try at a time (sends go ahead while it backs off) and is retried until it is
+delivered, fails permanently, or is superseded by a newer operation for the same key: the latest state of
+every card always lands, intermediate states may be skipped.
 
 Every attempt counts against the limits. Time and sleeping are injectable (``clock``, ``sleep``) so tests
 need no real waiting; ``jitter`` returns a float in [0, 1).
@@ -80,7 +80,8 @@ class RateLimit:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RetryPolicy:
-    attempts: int = 5  # for ``send``: total attempts before giving up
+    attempts: int = 5  # for ``send``: failed attempts (timeouts, 5xx) before giving up
+    waits: int = 20  # for ``send``: RetryLater answers honoured before giving up (they are not failures)
     base_delay: float = 0.5  # first backoff, doubled per attempt
     max_delay: float = 30.0
     max_retry_after: float = 300.0  # a RetryLater longer than this is capped
@@ -195,7 +196,7 @@ class Throttle:
         Otherwise a coalesced call: it takes the lane for each try only, so sends go ahead while it backs off,
         and it is retried without limit until delivered or superseded.
         """
-        failures = 0
+        failures = waits = 0
         while True:
             turn: AbstractAsyncContextManager[object] = lane.lock if superseded else nullcontext()
             try:
@@ -206,13 +207,14 @@ class Throttle:
                     return await operation()
             except RetryLater as error:
                 lane.paused_until = self._clock() + min(error.delay, self._retry.max_retry_after)
-                last: Exception = error
-            except TransientError as error:
-                last = error
+                waits += 1
+                if superseded is None and waits >= self._retry.waits:
+                    raise
+            except TransientError:
                 await self._sleep(self._backoff(failures))
-            failures += 1
-            if superseded is None and failures >= self._retry.attempts:
-                raise last
+                failures += 1
+                if superseded is None and failures >= self._retry.attempts:
+                    raise
 
     def _backoff(self, failures: int) -> float:
         ceiling = min(self._retry.max_delay, self._retry.base_delay * (2**failures))

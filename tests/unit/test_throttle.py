@@ -155,6 +155,16 @@ async def test_send_gives_up_after_the_attempts() -> None:
     assert len(rec.calls) == 3
 
 
+async def test_retry_later_is_honoured_more_often_than_failures_are_retried() -> None:
+    time = FakeTime()
+    throttle = make_throttle(time, retry=RetryPolicy(attempts=2, waits=6))
+    rec = Recorder(time)
+    assert await throttle.send("chat", rec.op("x", failures=[RetryLater(1)] * 5)) == "x"
+    with pytest.raises(RetryLater):
+        await throttle.send("chat", rec.op("y", failures=[RetryLater(1)] * 10))
+    assert [label for _, label in rec.calls].count("y") == 6
+
+
 async def test_permanent_error_is_not_retried() -> None:
     time = FakeTime()
     throttle = make_throttle(time)
