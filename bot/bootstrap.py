@@ -18,6 +18,7 @@ from bot.domain.values import AgentKind
 from bot.ports import AgentRunner, Clock, Scheduler, Verifier, Workspace
 from bot.services.bus import MessageBus
 from bot.services.deps import Deps
+from bot.services.filelane import FileLaneWriter
 from bot.services.handlers import COMMAND_HANDLERS
 from bot.services.publisher import CardPublisher
 from bot.services.router import NotifierRouter
@@ -27,6 +28,7 @@ from bot.services.timers import TimerService
 __all__ = ["App", "Core", "build_app", "build_core", "console_done"]
 
 log = logging.getLogger(__name__)
+FILE_LANE_SECONDS = 60
 
 
 class Adapter(Protocol):
@@ -66,6 +68,7 @@ def build_core(*, config: BotConfig, uow: Any, clock: Clock, workspace: Workspac
     publisher = CardPublisher(bus, router)
     bus.subscribe(publisher)
     timers = TimerService(bus, scheduler)
+    FileLaneWriter(bus)
     return Core(bus=bus, runs=runs, publisher=publisher, router=router, timers=timers)
 
 
@@ -133,8 +136,9 @@ def build_app(settings: Settings, config: BotConfig, *, console: bool = False,
               console_actor: str = "console:operator") -> App:
     from adapters.clock import SystemClock
     from adapters.git import GitWorkspace
-    from adapters.scheduler import ApschedulerScheduler
+    from adapters.scheduler import TIMER, ApschedulerScheduler
     from adapters.verification import SubprocessVerifier
+    from bot.services.commands import ScanFileLane
 
     engine, uow = unit_of_work_factory(settings)
     real_runners, missing = agent_runners(settings) if runners is None else (dict(runners), {})
@@ -142,6 +146,7 @@ def build_app(settings: Settings, config: BotConfig, *, console: bool = False,
     core = build_core(config=config, uow=uow, clock=SystemClock(), workspace=GitWorkspace(),
                       verifier=SubprocessVerifier(), runners=real_runners, missing=missing, scheduler=scheduler)
     scheduler.bind(core.bus)
+    scheduler.every(seconds=FILE_LANE_SECONDS, key="file-lane", command=ScanFileLane(actor="bot", conversation=TIMER))
     from adapters.instance import InstanceLock
 
     app = App(core=core, engine=engine, adapters=[scheduler], lock=InstanceLock(settings.state_dir),

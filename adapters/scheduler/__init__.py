@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.domain.values import ConversationRef
 from bot.ports import CommandSink
-from bot.services.commands import FireDeadline
+from bot.services.commands import Command, FireDeadline
 
-__all__ = ["ApschedulerScheduler"]
+__all__ = ["TIMER", "ApschedulerScheduler"]
 
 log = logging.getLogger(__name__)
 TIMER = ConversationRef(platform="internal", key="timer")
@@ -39,6 +39,19 @@ class ApschedulerScheduler:
 
     def pending(self) -> Iterator[str]:
         return iter(job.id for job in self._scheduler.get_jobs())
+
+    def every(self, *, seconds: float, key: str, command: Command) -> None:
+        """Send ``command`` to the bus every ``seconds`` (first run right after start)."""
+        self._scheduler.add_job(self._send, "interval", seconds=seconds, id=key, replace_existing=True,
+                                args=[command], next_run_time=datetime.now(UTC))
+
+    async def _send(self, command: Command) -> None:
+        if self._sink is None:
+            return
+        try:
+            await self._sink.handle(command)
+        except Exception:
+            log.exception("periodic %s failed", type(command).__name__)
 
     async def _fire(self, key: str) -> None:
         if self._sink is None:

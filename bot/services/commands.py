@@ -27,6 +27,7 @@ __all__ = [
     "Reply",
     "ResetHotfix",
     "ReviseHotfix",
+    "ScanFileLane",
     "ShowDiff",
     "ShowLog",
     "ShowQueue",
@@ -167,6 +168,11 @@ class FireDeadline(Command):
     """A timer went off (sent by the scheduler adapter with actor "bot")."""
 
     key: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ScanFileLane(Command):
+    """Look for new ``tasks/hotfix/HOTFIX-*.md`` files on every base branch (sent by a timer)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

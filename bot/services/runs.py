@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 
 from bot.domain.agent import AgentOutcome, AgentRunSpec, Permission, PermissionBehavior
@@ -23,6 +24,7 @@ from bot.ports import AgentRunner, UnitOfWork
 from bot.render.redact import redact
 from bot.render.text import one_line
 from bot.services.bus import MessageBus
+from bot.services.filelane import outcome_notes
 from bot.services.instructions import RESUME_PROMPT, instructions_for, prompt_for
 from bot.services.policies import repo_policy
 from bot.services.sink import RunSink
@@ -213,6 +215,11 @@ class RunManager:
                                                             verification=None, approval_kind=None))
             return
         summary, verification, kind = await self._review_material(hotfix, policy, verify_in_state=True)
+        if hotfix.lane == "file" and hotfix.lane_path and hotfix.worktree:
+            noted = replace(hotfix, report=redact(outcome.final_text), verification=verification)
+            await self.deps.workspace.append_file(worktree=hotfix.worktree, path=hotfix.lane_path,
+                                                  text=outcome_notes(noted, outcome="ready for review"))
+            summary, _v, kind = await self._review_material(hotfix, replace_policy_without_tests(policy))
         await self._if(number, lambda h: h.enter_review(at=now(), report=redact(outcome.final_text), diff=summary,
                                                         verification=verification, approval_kind=kind),
                        states=(State.RUNNING, State.VERIFYING))
@@ -246,3 +253,8 @@ class RunManager:
             return h
 
         return await self.bus.mutate(number, guarded)
+
+
+def replace_policy_without_tests(policy: Policy) -> Policy:
+    """The same policy without a test command (re-diffing after the file lane's notes must not re-verify)."""
+    return replace(policy, test_command=None)

@@ -15,6 +15,7 @@ from bot.services.commands import (
     RejectHotfix,
     ResetHotfix,
     ReviseHotfix,
+    ScanFileLane,
     ShowDiff,
     ShowLog,
     ShowQueue,
@@ -23,6 +24,7 @@ from bot.services.commands import (
     UnfreezeQueue,
     UsageError,
 )
+from bot.services.filelane import scan_file_lane
 from bot.services.handlers import buttons, control, decisions, intake, reads
 from bot.services.timers import fire_deadline
 
@@ -47,4 +49,5 @@ COMMAND_HANDLERS: dict[type, CommandHandler] = {
     UsageError: reads.usage_error,
     PressButton: buttons.press_button,
     FireDeadline: fire_deadline,
+    ScanFileLane: scan_file_lane,
 }

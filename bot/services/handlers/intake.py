@@ -36,7 +36,8 @@ def resolve_repo(bus: MessageBus, name: str | None, cmd: Command) -> RepoConfig:
 
 
 async def file_hotfix(cmd: FileHotfix, bus: MessageBus) -> Reply:
-    await require(bus, cmd, Action.FILE)
+    if cmd.lane != "file":  # the file lane is the bot's own intake; its requester comes from the config
+        await require(bus, cmd, Action.FILE)
     repo = resolve_repo(bus, cmd.repo, cmd)
     result = triage(description=cmd.description, priority=cmd.priority, mode=cmd.mode)
     outcome, reason = result.outcome, result.reason
