@@ -138,6 +138,7 @@ class _ClaudeTurn:
             await self._client.connect()
             drain = asyncio.create_task(self._drain_sdk_messages())
             await self._client.query(self._spec.prompt)
+            self._last_output = self._loop.time()  # startup is not idleness
             outcome = await self._converse()
         except asyncio.CancelledError:
             await _shielded(self._shut_down(interrupt=True, drain=drain, exit_wait=_EXIT_WAIT))

@@ -295,10 +295,10 @@ async def test_idle_watchdog_stops_a_silent_agent(
     model.script(stall())
     sink = RecordingSink()
     before = own_descendants()
-    outcome = await runner.run(make_spec(idle_timeout=timedelta(seconds=1)), sink)
+    outcome = await runner.run(make_spec(idle_timeout=timedelta(seconds=2)), sink)
 
     assert model.stalled.is_set()
-    assert not outcome.ok and outcome.kind == "failed" and outcome.error == "no output for 1 second"
+    assert not outcome.ok and outcome.kind == "failed" and outcome.error == "no output for 2 seconds"
     assert sink.processes - before and survivors(sink.processes - before) == []
 
 
@@ -309,9 +309,9 @@ async def test_waiting_on_a_person_never_counts_as_idle(
                  text("Wrote it after a long wait."))
     gate = asyncio.Event()
     sink = RecordingSink(ALLOW, gate=gate)
-    task = asyncio.create_task(runner.run(make_spec(idle_timeout=timedelta(seconds=1)), sink))
+    task = asyncio.create_task(runner.run(make_spec(idle_timeout=timedelta(seconds=2)), sink))
     await sink.asked.wait()
-    await asyncio.sleep(2.5)  # more than two idle periods while the approval card waits
+    await asyncio.sleep(4.5)  # more than two idle periods while the approval card waits
     assert not task.done()
     gate.set()
     outcome = await task
