@@ -12,7 +12,7 @@ import asyncio
 import logging
 import secrets
 
-from telegram import CallbackQuery, Message, Update
+from telegram import CallbackQuery, Message, Update, User
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
 
@@ -78,12 +78,13 @@ class TelegramHandlers:
         if not done:
             await self._answer(query, WORKING_ON_IT, alert=False)
             reply = await handling
-            await self._deliver(reply, press.conversation, press.source, text=True)
+            await self._deliver(reply, press.conversation, press.source, text=True, person=query.from_user)
             return
         reply = handling.result()
         await self._answer(query, reply.text or ("Done." if reply.ok else "Refused."), alert=not reply.ok)
         too_long = telegram_length(reply.text) > CALLBACK_ANSWER_LIMIT
-        await self._deliver(reply, press.conversation, press.source, text=too_long or not reply.private)
+        text = too_long or not reply.private
+        await self._deliver(reply, press.conversation, press.source, text=text, person=query.from_user)
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Errors outside our handlers (polling, PTB itself): log the type only, never the update's text."""
@@ -92,7 +93,7 @@ class TelegramHandlers:
     async def _run(self, command: Command, message: Message) -> None:
         source = inbound.message_ref(message)
         reply = await self._handle(command)
-        await self._deliver(reply, source.conversation, source, text=True)
+        await self._deliver(reply, source.conversation, source, text=True, person=message.from_user)
 
     async def _handle(self, command: Command) -> Reply:
         """The error boundary: the core's Reply, or a one-line apology with a correlation id."""
@@ -104,8 +105,15 @@ class TelegramHandlers:
             return Reply(text=f"Something went wrong on our side (ref {ref}). Please try again.", ok=False)
 
     async def _deliver(
-        self, reply: Reply, conversation: ConversationRef, source: MessageRef | None, *, text: bool
+        self,
+        reply: Reply,
+        conversation: ConversationRef,
+        source: MessageRef | None,
+        *,
+        text: bool,
+        person: User | None,
     ) -> None:
+        """Post what the press answer or the reply cannot carry: text, a file, a Revise prompt for ``person``."""
         try:
             if text and reply.text:
                 await self._notifier.reply(conversation, reply.text, thread=source)
@@ -113,10 +121,16 @@ class TelegramHandlers:
                 attachment = reply.attachment
                 await self._notifier.upload(conversation, attachment.filename, attachment.content, thread=source)
             if reply.prompt and reply.hotfix_id is not None:
-                await self._notifier.prompt(conversation, reply.prompt, hotfix_id=reply.hotfix_id, thread=source)
+                await self._notifier.prompt(
+                    conversation,
+                    reply.prompt,
+                    hotfix_id=reply.hotfix_id,
+                    thread=source,
+                    person_id=person.id if person else None,
+                    person_name=person.first_name if person else "",
+                )
         except Exception as error:
-            ref = secrets.token_hex(4)
-            log.warning("delivering a reply failed [ref %s]: %s", ref, type(error).__name__, exc_info=True)
+            log.warning("delivering a reply failed: %s", type(error).__name__, exc_info=True)
 
     async def _answer(self, query: CallbackQuery, text: str, *, alert: bool) -> None:
         try:

@@ -171,14 +171,21 @@ class TelegramNotifier:
         )
 
     async def prompt(
-        self, conversation: ConversationRef, prompt: str, *, hotfix_id: int, thread: MessageRef | None = None
+        self,
+        conversation: ConversationRef,
+        prompt: str,
+        *,
+        hotfix_id: int,
+        thread: MessageRef | None = None,
+        person_id: int | None = None,
+        person_name: str = "",
     ) -> MessageRef:
-        """Ask for free text: a message with ForceReply whose reply becomes ``ReviseHotfix``."""
+        """Ask ``person`` for free text: a message with ForceReply whose reply becomes ``ReviseHotfix``."""
         message = await self._send(
             conversation,
             lambda: self._bot.send_message(
                 chat_id=_chat_id(conversation),
-                text=render_prompt(prompt, hotfix_id),
+                text=render_prompt(prompt, hotfix_id, person_id=person_id, person_name=person_name),
                 parse_mode=ParseMode.HTML,
                 reply_markup=force_reply(hotfix_id),
                 reply_parameters=_reply_to(thread),

@@ -110,15 +110,22 @@ def render_callback_answer(text: str) -> str:
 
 
 def _fit_plain_line(text: str, limit: int) -> str:
+    if telegram_length(text) <= limit:
+        return text
     head = text
     while telegram_length(head) > limit - 1:
         head = head[: -max(1, (telegram_length(head) - limit + 1) // 2)]
     return head + "…"
 
 
-def render_prompt(prompt: str, hotfix_id: int) -> str:
+def render_prompt(prompt: str, hotfix_id: int, *, person_id: int | None = None, person_name: str = "") -> str:
+    """The prompt, addressed to the person (a mention, so a selective ForceReply reaches them in a group)."""
     tag = PROMPT_TAG.format(number=hotfix_id)
-    return render_text(prompt, limit=MESSAGE_LIMIT - len(tag) - 2) + "\n\n" + _escape(tag)
+    mention = ""
+    if person_id is not None:
+        mention = f'<a href="tg://user?id={int(person_id)}">{_escape(_fit_plain_line(person_name or "you", 64))}</a>, '
+    limit = MESSAGE_LIMIT - telegram_length(mention) - len(tag) - 2
+    return mention + render_text(prompt, limit=limit) + "\n\n" + _escape(tag)
 
 
 def prompt_hotfix_id(text: str | None) -> int | None:

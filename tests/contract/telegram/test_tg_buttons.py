@@ -94,8 +94,9 @@ async def test_revise_asks_for_feedback_and_the_reply_becomes_revise(
     await fake_api.wait_for(lambda: len(fake_api.calls_to("sendMessage", ok_only=True)) == 2)
     prompt_call = fake_api.calls_to("sendMessage")[1]
     assert prompt_call.params["reply_markup"]["force_reply"] is True
+    assert '<a href="tg://user?id=111">Alice</a>, ' in prompt_call.params["text"]  # selective: it reaches Alice
     prompt = fake_api.bot_messages(GROUP)[-1]
-    assert prompt["text"].startswith("What should change in HF-7 (shop)?")
+    assert prompt["text"].startswith("Alice, What should change in HF-7 (shop)?")
     await fake_api.push_reply(GROUP, BOB, "chatter about something else", to=int(ref.key))
     await fake_api.push_reply(GROUP, ALICE, "  keep the retry, drop the sleep  ", to=prompt["message_id"])
     commands = await sink.wait_for_commands(2)

@@ -106,8 +106,9 @@ def test_decided_replaces_the_keyboard() -> None:
 
 
 def test_the_prompt_names_its_hotfix() -> None:
-    html = render_prompt("What should change in HF-12 <shop>?", 12)
+    html = render_prompt("What should change in HF-12 <shop>?", 12, person_id=111, person_name="<Al>")
     assert prompt_hotfix_id(visible_text(html)) == 12
+    assert html.startswith('<a href="tg://user?id=111">&lt;Al&gt;</a>, ')
     assert prompt_hotfix_id("What should change in HF-12?") is None
 
 
