@@ -143,6 +143,10 @@ class AgentDriver:
         """Whether ``text`` reached the model in anything the agent sent (tool results, denials)."""
         raise NotImplementedError
 
+    def requests_sent(self) -> int:
+        """How many turns the agent has asked its model for."""
+        raise NotImplementedError
+
 
 class CodexDriver(AgentDriver):
     kind = AgentKind.CODEX
@@ -169,6 +173,9 @@ class CodexDriver(AgentDriver):
 
     def was_told(self, text: str) -> bool:
         return any(text in json.dumps(body.get("input")) for body in self.model.requests)
+
+    def requests_sent(self) -> int:
+        return len(self.model.requests)
 
 
 class ClaudeDriver(AgentDriver):
@@ -197,6 +204,9 @@ class ClaudeDriver(AgentDriver):
 
     def was_told(self, text: str) -> bool:
         return any(text in json.dumps(body.get("messages")) for body in self.model.agent_requests)
+
+    def requests_sent(self) -> int:
+        return len(self.model.agent_requests)
 
 
 async def _codex_driver(tmp_path: Path) -> AsyncIterator[AgentDriver]:
