@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
 
 from bot.domain.command_effect import (
@@ -117,9 +117,31 @@ def _judge_line(line: CommandLine, context: CommandContext, depth: int) -> list[
         parts.append(_part(Verdict.ASK, PARSE_RULE, line.problems[0]))
     if "(" in line.text and "|" in line.text and _FORK_BOMB_RE.search(line.text):
         parts.append(_part(Verdict.DENY, "built-in: fork bomb", line.text))
-    for pipeline in line.pipelines:
-        parts += _judge_pipeline(pipeline, line.text, context, depth)
+    here = context
+    for index, pipeline in enumerate(line.pipelines):
+        parts += _judge_pipeline(pipeline, line.text, here, depth)
+        before = line.separators[index] if index < len(line.separators) else ";"
+        after = line.separators[index + 1] if index + 1 < len(line.separators) else ";"
+        moved = _directory_change(pipeline, here, before)
+        if after != "&&":
+            here = context
+        elif moved is not None:
+            here = replace(context, cwd=moved)
     return parts
+
+
+def _directory_change(pipeline: tuple[tuple[SimpleCommand, ...], ...], context: CommandContext,
+                      before: str) -> str | None:
+    """Where ``cd DIR`` moves the commands chained after it with ``&&`` (when it surely ran first)."""
+    if before == "||" or len(pipeline) != 1 or len(pipeline[0]) != 1:
+        return None
+    (command,) = pipeline[0]
+    if command.grouped or command.argv[:1] != ("cd",) or len(command.words) != 2 or command.words[1].dynamic:
+        return None
+    target = command.argv[1]
+    if target.startswith("-"):
+        return None
+    return resolve_in_worktree(context.worktree, target, cwd=context.cwd)
 
 
 def _judge_pipeline(pipeline: tuple[tuple[SimpleCommand, ...], ...], text: str, context: CommandContext,
@@ -252,6 +274,8 @@ def _judge_argv(argv: tuple[str, ...], context: CommandContext, depth: int,
     danger = builtin_danger(name, args, is_outside=context.outside)
     if danger is not None:
         parts.append(_part(danger[0], danger[1], texts[0]))
+        if danger[1].startswith("built-in: package install") and context.mode is not Mode.PATCH:
+            parts.append(_part(Verdict.DENY, no_edits_rule(context.mode), texts[0]))  # manifests, lockfiles
     wrapped = unwrap(name, args)
     if wrapped is None or name in {"find", "git"}:
         parts += _effects(name, args, context, texts[0])
@@ -290,6 +314,8 @@ def _effects(name: str, args: tuple[str, ...], context: CommandContext, subject:
     """Paths outside the worktree, writes into .git/ or the policy file, edits in diagnose/plan, secrets."""
     parts = [_part(Verdict.DENY, OUTSIDE_WORKTREE, subject)
              for path in path_arguments(name, args) if context.outside(path)]
+    if name in {"cd", "pushd"} and not positionals(args):
+        parts.append(_part(Verdict.DENY, OUTSIDE_WORKTREE, f"{subject} (the home directory)"))
     if modifies_files(name, args):
         for word in positionals(args):
             resolved = resolve_in_worktree(context.worktree, word, cwd=context.cwd)

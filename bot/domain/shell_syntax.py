@@ -43,6 +43,7 @@ class SimpleCommand:
     assignments: tuple[Word, ...] = ()
     redirects: tuple[Redirect, ...] = ()
     data: tuple[Word, ...] = ()  # words read but not run (`for x in …`, `case … in`)
+    grouped: bool = False  # inside `( … )` or `{ …; }`
 
     @property
     def argv(self) -> tuple[str, ...]:
@@ -68,6 +69,7 @@ class CommandLine:
 
     text: str
     pipelines: tuple[tuple[tuple[SimpleCommand, ...], ...], ...] = ()
+    separators: tuple[str, ...] = ()  # the operator before each pipeline ("" for the first): ";", "&&", "||", …
     problems: tuple[str, ...] = ()
 
 
@@ -111,6 +113,8 @@ class TokenParser:
         self.words: list[Word] = []
         self.redirects: list[Redirect] = []
         self.group_depth = 0
+        self.separators: list[str] = []
+        self.separator = ""
 
     def parse(self) -> CommandLine:
         for token in self.tokens:
@@ -124,7 +128,8 @@ class TokenParser:
         self._end_pipeline()
         if self.group_depth > 0:
             self.problems.append("unbalanced group")
-        return CommandLine(text=self.text, pipelines=tuple(self.pipelines), problems=tuple(self.problems))
+        return CommandLine(text=self.text, pipelines=tuple(self.pipelines), separators=tuple(self.separators),
+                           problems=tuple(self.problems))
 
     def _add_word(self, word: Word) -> None:
         if not self.words and not word.dynamic and word.text in {"{", "}"}:
@@ -144,6 +149,7 @@ class TokenParser:
             self._check_depth()
         elif self.group_depth == 0:
             self._end_pipeline()
+            self.separator = op
 
     def _check_depth(self) -> None:
         if self.group_depth < 0:
@@ -163,7 +169,8 @@ class TokenParser:
             count += 1
         if words or redirects or data:
             self.stage.append(SimpleCommand(words=tuple(words[count:]), assignments=tuple(words[:count]),
-                                            redirects=tuple(redirects), data=tuple(data)))
+                                            redirects=tuple(redirects), data=tuple(data),
+                                            grouped=self.group_depth > 0))
 
     def _end_stage(self) -> None:
         if self.stage:
@@ -175,4 +182,5 @@ class TokenParser:
         self._end_stage()
         if self.stages:
             self.pipelines.append(tuple(self.stages))
+            self.separators.append(self.separator)
         self.stages = []

@@ -651,7 +651,10 @@ def test_test_command_runs_in_diagnose() -> None:
 
 def test_diagnose_still_escalates_shared_state_but_denies_edits_first() -> None:
     assert run("git push", mode=Mode.DIAGNOSE).verdict is ESCALATE
+    assert run("alembic upgrade head", mode=Mode.PLAN).verdict is ESCALATE
     assert run("git commit --amend", mode=Mode.DIAGNOSE).verdict is DENY
+    assert run("npm install", mode=Mode.DIAGNOSE).rule == "mode:diagnose makes no edits"
+    assert run("pip install x", mode=Mode.PLAN).verdict is DENY
 
 
 # --- working directory -----------------------------------------------------------------------------------------
@@ -660,6 +663,27 @@ def test_relative_paths_resolve_from_the_working_directory() -> None:
     assert run("cat ../README.md", cwd="src").verdict is ALLOW
     assert run("cat ../../x", cwd="src").verdict is DENY
     assert run("cat ../README.md", cwd=f"{WORKTREE}/src").verdict is ALLOW
+
+
+@pytest.mark.parametrize(
+    ("command", "verdict"),
+    [
+        ("cd src && cat ../README.md", ALLOW),
+        ("cd src && ls && cat ../README.md", ALLOW),
+        ("cd src && cd lib && cat ../../README.md", ALLOW),
+        ("cd src && cat ../../x", DENY),
+        ("cd src; cat ../README.md", DENY),  # cd may have failed
+        ("(cd src) && cat ../README.md", DENY),  # a subshell's cd does not last
+        ("false || cd src && cat ../README.md", DENY),  # cd may not have run
+        ("cd src && ls || cat ../README.md", DENY),
+        ("cd src | cat ../README.md", DENY),
+        ("cd $DIR && cat ../README.md", DENY),
+        ("cd", DENY),
+        ("cd && ls", DENY),
+    ],
+)
+def test_cd_moves_the_commands_chained_after_it(command: str, verdict: Verdict) -> None:
+    assert run(command).verdict is verdict
 
 
 def test_working_directory_outside_the_worktree_is_denied() -> None:

@@ -68,6 +68,13 @@ def test_pipelines_and_stages_keep_groups_together() -> None:
     assert stages("a | b | c; d") == [[[("a",)], [("b",)], [("c",)]], [[("d",)]]]
 
 
+def test_separators_and_groups_are_recorded() -> None:
+    line = parse_command_line("a && b || c; d & e\nf")
+    assert line.separators == ("", "&&", "||", ";", "&", "\n")
+    grouped = parse_command_line("(cd a); { cd b; }; cd c")
+    assert [c.grouped for c in simple_commands(grouped)] == [True, True, False]
+
+
 def test_assignments_are_kept_apart_from_the_command() -> None:
     line = parse_command_line("PATH=/tmp X=$(id) ls -l")
     ((command,),) = line.pipelines[0]
