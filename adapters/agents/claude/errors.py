@@ -36,9 +36,7 @@ def describe_error(error: BaseException) -> str:
         return "protocol error from Claude Code: unreadable output"
     if isinstance(error, claude_agent_sdk.CLIConnectionError):
         return "could not talk to Claude Code (it did not start or stopped answering)"
-    if isinstance(error, claude_agent_sdk.ClaudeSDKError):
-        return "Claude Code failed (" + type(error).__name__ + ")"
-    return "Claude Code failed (" + type(error).__name__ + ")"
+    return f"Claude Code failed ({type(error).__name__})"
 
 
 def describe_result(result: TurnResult) -> str:
