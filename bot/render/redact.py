@@ -38,13 +38,14 @@ after it.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from bot.render.secret_tokens import (
     AFTER_REMOVED_MARK,
     REDACTED,
     TOKEN_START,
     already_masked,
+    at_token_start,
     entropy,
     generic_keep,
     has_classes,
@@ -163,15 +164,15 @@ _AUTH_HEADER = re.compile(
 _BEARER = re.compile(r"(?i)" + TOKEN_START + r"(?P<head>bearer[ \t]++)(?P<value>[A-Za-z0-9._~+/=\-]{8,}+)")
 
 
-def _redact_context(pattern: re.Pattern[str], text: str, *, keep: int | None = None,
-                    need: Callable[[str], bool] | None = None) -> str:
+def _context_replacer(*, keep: int | None = None,
+                      need: Callable[[str], bool] | None = None) -> Callable[[re.Match[str]], str]:
     def replace(match: re.Match[str]) -> str:
         value = match.group("value")
         if already_masked(match, value) or _is_placeholder(value) or (need is not None and not need(value)):
             return match.group(0)
         return mask(match.group("head"), value, generic_keep(value) if keep is None else keep)
 
-    return pattern.sub(replace, text)
+    return replace
 
 
 def _bearer_like(value: str) -> bool:
@@ -181,18 +182,16 @@ def _bearer_like(value: str) -> bool:
 # ---------------------------------------------------------------------------------------------------------
 # Assignments to sensitive names
 
-_KEY_HINT = r"(?=[A-Za-z0-9_.\-]{0,80}?(?i:pass|pwd|secret|token|key|auth|cred|cookie|dsn))"
 _TYPE = r"[A-Za-z_][\w.]*+(?:\[[^\]\n=]{0,40}+\])?+"
 _ANNOTATION = _TYPE + r"(?:[ \t]*+\|[ \t]*+" + _TYPE + r"){0,3}"
 _ASSIGNMENT = re.compile(
-    r"(?P<lead>(?:(?<![A-Za-z0-9_.\-])" + AFTER_REMOVED_MARK + r")[\"']?)" + _KEY_HINT
-    + r"(?P<key>[A-Za-z_][A-Za-z0-9_.\-]{0,79}+)"
+    r"(?P<lead>(?:(?<![A-Za-z0-9_.\-])" + AFTER_REMOVED_MARK + r")[\"']?)(?P<key>[A-Za-z_][A-Za-z0-9_.\-]{0,79}+)"
     r"(?P<head>[\"']?[ \t]*+(?::[ \t]*+" + _ANNOTATION + r"[ \t]*+=(?!=)|==|:=|=>|=|:(?!//))[ \t]*+)"
     r"(?P<value>\"(?:[^\"\\\n]|\\.)*+\"|'(?:[^'\\\n]|\\.)*+'|[^\s\"'`,;&|()\[\]{}<>]++)"
 )
 # --password hunter2, --api-key=…
 _CLI_FLAG = re.compile(
-    r"(?<![A-Za-z0-9_\-])(?P<lead>--?)" + _KEY_HINT + r"(?P<key>[A-Za-z][A-Za-z0-9\-]{0,40}+)(?P<head>[ \t]++|=)"
+    r"(?P<lead>--?)(?P<key>[A-Za-z][A-Za-z0-9\-]{0,40}+)(?P<head>[ \t]++|=)"
     r"(?P<value>\"(?:[^\"\\\n]|\\.)*+\"|'(?:[^'\\\n]|\\.)*+'|[^\s\"'`;&|<>\-][^\s\"'`;&|<>]*+)"
 )
 _SENSITIVE = re.compile(
@@ -267,11 +266,13 @@ def _unquoted_is_secret(match: re.Match[str], value: str) -> bool:
     return not name or any(c.isdigit() for c in value)
 
 
-def _redact_assignments(pattern: re.Pattern[str], text: str, *, in_command: bool = False) -> str:
+def _assignment_replacer(*, in_command: bool = False) -> Callable[[re.Match[str]], str]:
     def replace(match: re.Match[str]) -> str:
         value = match.group("value")
         if not _is_sensitive_key(match.group("key")) or already_masked(match, value) or _is_placeholder(value):
             return match.group(0)
+        if in_command and not at_token_start(match.string, match.start()):
+            return match.group(0)  # a dash inside a word, not a flag
         head = match.group("lead") + match.group("key") + match.group("head")
         if value[0] in "\"'" and len(value) >= 2 and value[-1] == value[0]:
             inner = value[1:-1]
@@ -280,7 +281,7 @@ def _redact_assignments(pattern: re.Pattern[str], text: str, *, in_command: bool
             return match.group(0)
         return head + mask("", value, generic_keep(value))
 
-    return pattern.sub(replace, text)
+    return replace
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -306,7 +307,7 @@ def _random_value(value: str) -> bool:
     return entropy(value) >= (3.5 if len(value) < 24 else 4.0)
 
 
-def _redact_enventropy(text: str) -> str:
+def _redact_env_entropy(text: str) -> str:
     def replace(match: re.Match[str]) -> str:
         value = match.group("value")
         if already_masked(match, value) or _is_placeholder(value) or not _random_value(value):
@@ -319,6 +320,89 @@ def _redact_enventropy(text: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------------------------
+# Where to try the context rules. Python's regex engine only jumps ahead quickly to a literal, case-sensitive
+# prefix; these rules start with a lookbehind or a case-insensitive word, so instead of letting it try every
+# position they are tried only where a cheap search (str.find, or a literal regex on the lowered text) found
+# their anchor word.
+
+_KEYWORD = re.compile(r"pass|pwd|secret|token|key|auth|cred|cookie|dsn")
+_KEY_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
+_KEY_RUN = re.compile(r"[A-Za-z0-9_.\-]*+")
+_SCHEME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+.-")
+_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def _lowered(text: str) -> str:
+    """``text`` in lower case, index for index (a few Unicode letters change length under str.lower)."""
+    low = text.lower()
+    return low if len(low) == len(text) else text.translate(_ASCII_LOWER)
+
+
+def _find_all(haystack: str, needle: str) -> Iterator[int]:
+    at = haystack.find(needle)
+    while at >= 0:
+        yield at
+        at = haystack.find(needle, at + 1)
+
+
+def _key_starts(text: str, low: str) -> Iterator[int]:
+    """Where a key holding a sensitive word starts (once per run of key characters), and its quote if any."""
+    run_end = -1
+    for hit in _KEYWORD.finditer(low):
+        at = hit.start()
+        if at < run_end:
+            continue
+        found = _KEY_RUN.match(text, at)
+        run_end = found.end() if found is not None else at + 1
+        start = at
+        while start > 0 and text[start - 1] in _KEY_CHARS and at - start < 80:
+            start -= 1
+        if text[start] == "-" and (start == 0 or text[start - 1] == "\n"):
+            start += 1  # the mark of a removed diff line
+        if start > 0 and text[start - 1] in "\"'":
+            yield start - 1
+        yield start
+
+
+def _scheme_starts(text: str) -> Iterator[int]:
+    for at in _find_all(text, "://"):
+        start = at
+        while start > 0 and text[start - 1] in _SCHEME_CHARS and at - start < 21:
+            start -= 1
+        while start < at and text[start] not in _LETTERS:
+            start += 1
+        yield start
+
+
+def _header_starts(low: str) -> Iterator[int]:
+    for at in _find_all(low, "authorization"):
+        if low.endswith("proxy-", 0, at):
+            yield at - 6
+        yield at
+
+
+def _sub_at(pattern: re.Pattern[str], text: str, starts: Iterable[int],
+            replace: Callable[[re.Match[str]], str]) -> str:
+    """``pattern.sub(replace, text)``, trying matches only at ``starts`` (ascending)."""
+    out: list[str] = []
+    pos = 0
+    for start in starts:
+        if start < pos:
+            continue
+        match = pattern.match(text, start)
+        if match is None:
+            continue
+        out.append(text[pos : match.start()])
+        out.append(replace(match))
+        pos = match.end()
+    if not out:
+        return text
+    out.append(text[pos:])
+    return "".join(out)
+
+
+# ---------------------------------------------------------------------------------------------------------
 # The pipeline
 
 
@@ -327,17 +411,19 @@ def _redact_single_line_rules(text: str) -> str:
         text = _redact_inline_pem(text)
     text = redact_tokens(text)
     if "://" in text:
-        text = _redact_context(_URL_PASSWORD, text)
-    lowered = text.lower()
-    if "authorization" in lowered:
-        text = _redact_context(_AUTH_HEADER, text)
-    if "bearer" in lowered:
-        text = _redact_context(_BEARER, text, keep=4, need=_bearer_like)
+        text = _sub_at(_URL_PASSWORD, text, _scheme_starts(text), _context_replacer())
+    low = _lowered(text)
+    if "authorization" in low:
+        text = _sub_at(_AUTH_HEADER, text, _header_starts(low), _context_replacer())
+        low = _lowered(text)
+    if "bearer" in low:
+        text = _sub_at(_BEARER, text, _find_all(low, "bearer"), _context_replacer(keep=4, need=_bearer_like))
+        low = _lowered(text)
     if "=" in text or ":" in text:
-        text = _redact_assignments(_ASSIGNMENT, text)
-        text = _redact_enventropy(text)
+        text = _sub_at(_ASSIGNMENT, text, _key_starts(text, low), _assignment_replacer())
+        text = _redact_env_entropy(text)
     if "-" in text:
-        text = _redact_assignments(_CLI_FLAG, text, in_command=True)
+        text = _CLI_FLAG.sub(_assignment_replacer(in_command=True), text)
     return _redact_base64_lines(text)
 
 
