@@ -3,6 +3,8 @@ None of them crashes the adapter or loses a card's final state."""
 
 from __future__ import annotations
 
+import asyncio
+
 from tg_cards import status_card, stop_button
 from tg_fake_api import FakeBotApi
 from tg_fake_sink import FakeCommandSink
@@ -59,6 +61,21 @@ async def test_card_edits_survive_faults_and_the_last_state_lands(
         await adapter.notifier.edit(ref, status_card(f"step {step}", buttons=stop_button()))
     await adapter.notifier.flush()
     assert "State: step 19" in fake_api.messages[(GROUP, int(ref.key))]["text"]
+
+
+async def test_card_edits_survive_the_api_being_unreachable(
+    fake_api: FakeBotApi, start_adapter: AdapterFactory
+) -> None:
+    adapter = await start_adapter(throttle=quick_retries())
+    ref = await adapter.notifier.post(OPS, status_card("start"))
+    await fake_api.go_offline()
+    for step in range(5):
+        await adapter.notifier.edit(ref, status_card(f"offline {step}"))
+    await asyncio.sleep(1.0)  # let a few tries hit a closed port (connection refused / reset)
+    assert not fake_api.calls_to("editMessageText")
+    await fake_api.come_back()
+    await adapter.notifier.flush()
+    assert "State: offline 4" in fake_api.messages[(GROUP, int(ref.key))]["text"]
 
 
 async def test_message_not_modified_is_ignored(fake_api: FakeBotApi, start_adapter: AdapterFactory) -> None:

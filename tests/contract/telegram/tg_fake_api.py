@@ -86,6 +86,9 @@ class FakeBotApi:
         self._faults: dict[str, list[Fault]] = {}
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
+        self._site: web.TCPSite
+        self.port = 0
+        self.offline = False
         self.url = ""
 
     # ---- lifecycle -------------------------------------------------------------------------------
@@ -94,10 +97,21 @@ class FakeBotApi:
         app.router.add_route("*", "/bot{token}/{method}", self._serve)
         self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = self._runner.addresses[0][1]
-        self.url = f"http://127.0.0.1:{port}"
+        self._site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await self._site.start()
+        self.port = int(self._runner.addresses[0][1])
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    async def go_offline(self) -> None:
+        """Stop listening (connections are refused; open ones are cut) until :meth:`come_back`."""
+        self.offline = True
+        await self._site.stop()
+
+    async def come_back(self) -> None:
+        assert self._runner is not None
+        self._site = web.TCPSite(self._runner, "127.0.0.1", self.port, reuse_address=True)
+        await self._site.start()
+        self.offline = False
 
     @property
     def base_url(self) -> str:
@@ -186,6 +200,9 @@ class FakeBotApi:
 
     # ---- the wire --------------------------------------------------------------------------------
     async def _serve(self, request: web.Request) -> web.Response:
+        if self.offline and request.transport is not None:  # a kept-alive connection: cut it, answer nothing
+            request.transport.abort()
+            raise web.HTTPServiceUnavailable()
         if request.match_info["token"] != self.token:
             return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
         method = request.match_info["method"]
