@@ -286,7 +286,7 @@ def test_tabs_are_expanded() -> None:
     st.integers(min_value=1, max_value=60),
     st.integers(min_value=1, max_value=200),
 )
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 def test_any_diff_fits_its_budget(spec: list[tuple[str, list[list[tuple[str, str]]]]], max_lines: int,
                                   max_line_chars: int) -> None:
     files = tuple(
