@@ -19,6 +19,7 @@ from bot.domain.values import Mode
 WORKTREE = "/srv/hotfix/worktrees/shop/HF-7"
 CONTEXT = CommandContext(worktree=WORKTREE)
 THOUSANDS = settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SHELL_LIKE = settings(max_examples=1200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 MANY = settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SOME = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -60,7 +61,7 @@ def test_shell_reader_never_raises_on_any_text(text: str) -> None:
         assert command.words
 
 
-@THOUSANDS
+@SHELL_LIKE
 @given(SHELLISH)
 def test_shell_reader_never_raises_on_shell_like_text(text: str) -> None:
     line = parse_command_line(text)
@@ -75,7 +76,7 @@ def test_judge_never_raises_on_any_text(text: str) -> None:
     assert decision.rule
 
 
-@THOUSANDS
+@SHELL_LIKE
 @given(SHELLISH, st.sampled_from(list(Mode)))
 def test_judge_never_raises_and_never_allows_what_it_cannot_read(text: str, mode: Mode) -> None:
     decision = judge_command(text, CommandContext(worktree=WORKTREE, mode=mode, cwd="src"))
