@@ -115,7 +115,7 @@ class NullNotifier:
 @dataclass
 class BenchCore:
     core: Core
-    workspace: FakeWorkspace
+    workspace: Any
     engine: Any = None
     tmp: tempfile.TemporaryDirectory[str] | None = None
     notifiers: dict[str, Notifier] = field(default_factory=dict)
@@ -153,23 +153,25 @@ def people(requesters: Iterable[str], approvers: Iterable[str]) -> People:
 
 
 async def open_core(*, people: People, channels: tuple[str, ...], notifiers: Mapping[str, Notifier],
-                    runner: AgentRunner | None = None, sqlite: bool = True, workspace: FakeWorkspace | None = None,
-                    max_concurrent_runs: int = 2) -> BenchCore:
+                    runner: AgentRunner | None = None, sqlite: bool = True, workspace: Any = None,
+                    repo_path: str = REPO_PATH, state_dir: str = "/state", max_concurrent_runs: int = 2,
+                    verifier: Any = None) -> BenchCore:
     """Build and start the real core (``build_core``); storage is SQLite in a temporary directory unless
-    ``sqlite`` is False (the in-memory fake)."""
+    ``sqlite`` is False (the in-memory fake). ``workspace`` defaults to a FakeWorkspace of ``BASE_FILES``."""
     workspace = workspace or ForgetfulWorkspace({REPO_PATH: BASE_FILES})
     engine = tmp = None
     if sqlite:
         engine, uow, tmp = sqlite_storage()
     else:
         uow = FakeUnitOfWorkFactory()
-    config = BotConfig(repos=(RepoConfig(name="shop", path=REPO_PATH, channels=channels),), people=people,
-                       state_dir="/state", max_concurrent_runs=max_concurrent_runs)
+    config = BotConfig(repos=(RepoConfig(name="shop", path=repo_path, channels=channels),), people=people,
+                       state_dir=state_dir, max_concurrent_runs=max_concurrent_runs)
     scheduler = FakeScheduler()
     agent = runner or LoopingAgent(FIX_SCRIPT)
-    if isinstance(agent, FakeAgentRunner) and agent.on_allow is None:
+    if isinstance(agent, FakeAgentRunner) and agent.on_allow is None and isinstance(workspace, FakeWorkspace):
         agent.on_allow = edit_and_finish(workspace)
-    core = build_core(config=config, uow=uow, clock=FakeClock(), workspace=workspace, verifier=FakeVerifier(),
+    core = build_core(config=config, uow=uow, clock=FakeClock(), workspace=workspace,
+                      verifier=verifier or FakeVerifier(),
                       runners={AgentKind.CLAUDE: agent}, scheduler=scheduler)
     scheduler.fire = lambda key: core.bus.handle(FireDeadline(actor="bot", conversation=ConversationRef(
         platform="bench", key="timers"), key=key))
