@@ -38,6 +38,8 @@ _FILES = {
         "    assert status == 400\n"
     ),
     ".hotfix.toml": 'test_command = "python -m pytest -q"\nmax_files = 5\n',
+    # without it the bytecode that the agent's and the bot's own test runs leave behind lands in the diff
+    ".gitignore": "__pycache__/\n.pytest_cache/\n",
     "README.md": "# shop\n\nA tiny sample service for the hotfix-bot demo.\n",
 }
 
