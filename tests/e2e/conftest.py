@@ -11,6 +11,7 @@ both agents.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import re
@@ -27,6 +28,7 @@ from adapters.agents.codex.process import descendants
 from adapters.console.app import ConsoleAdapter
 from bot.bootstrap import App, build_app
 from bot.config import Settings, load_bot_config
+from bot.domain.config import BotConfig
 from bot.domain.hotfix import Hotfix
 from bot.domain.values import AgentKind
 
@@ -91,13 +93,13 @@ class Checkout:
     head: str
     branch: str
     status: str
-    calc: str
+    buggy: str  # the file the hotfix changes, as the checkout has it
 
     @classmethod
-    def of(cls, repo: Path) -> Checkout:
+    def of(cls, repo: Path, buggy: str = "calc.py") -> Checkout:
         return cls(head=git(repo, "rev-parse", "HEAD").strip(), branch=git(repo, "symbolic-ref", "HEAD").strip(),
                    status=git(repo, "status", "--porcelain", "--untracked-files=all"),
-                   calc=(repo / "calc.py").read_text())
+                   buggy=(repo / buggy).read_text())
 
 
 @pytest.fixture
@@ -111,7 +113,7 @@ def settings(tmp_path: Path, sample_repo: Path, monkeypatch: pytest.MonkeyPatch)
            "HOTFIX_DATABASE_URL": f"sqlite:///{state / 'hotfix.db'}"}
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    for name in ("TELEGRAM_BOT_TOKEN", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN"):
+    for name in ("TELEGRAM_BOT_TOKEN", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "PYTHONDONTWRITEBYTECODE"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
     monkeypatch.chdir(tmp_path)  # no stray .env from the project
@@ -163,7 +165,9 @@ class CodexDriver(AgentDriver):
     def edit(self, worktree: Path, path: str, old: str, new: str) -> None:
         from tests.contract.agents.codex.model_server import patch_call
 
-        patch = f"*** Begin Patch\n*** Update File: {path}\n@@\n-{old}\n+{new}\n*** End Patch\n"
+        removed = "".join(f"-{line}\n" for line in old.splitlines())
+        added = "".join(f"+{line}\n" for line in new.splitlines())
+        patch = f"*** Begin Patch\n*** Update File: {path}\n@@\n{removed}{added}*** End Patch\n"
         self.model.script([patch_call(patch)])
 
     def finish(self, text: str) -> None:
@@ -330,9 +334,9 @@ class Bot:
         return out
 
 
-@pytest.fixture
-async def bot(settings: Settings, sample_repo: Path, agent: AgentDriver) -> AsyncIterator[Bot]:
-    config = load_bot_config(settings.hotfix_config, settings.state_dir)
+@contextlib.asynccontextmanager
+async def booted(settings: Settings, config: BotConfig, agent: AgentDriver) -> AsyncIterator[Bot]:
+    """``build_app`` as ``hotfix-bot console`` builds it, with the test's agent runner and console output."""
     console = Console()
     app = build_app(settings, config, console=True, runners={agent.kind: agent.runner}, write=console.write)
     # the console's stdin loop is left out: the test types through the same handle_line it calls
@@ -340,11 +344,19 @@ async def bot(settings: Settings, sample_repo: Path, agent: AgentDriver) -> Asyn
     app.adapters.remove(lifecycle)
     adapter: ConsoleAdapter = lifecycle.adapter  # type: ignore[attr-defined]
     await app.start()
-    worktree = Path(config.worktree_root("shop")) / "HF-1"
+    (repo,) = config.repos
+    worktree = Path(config.worktree_root(repo.name)) / "HF-1"
     try:
-        yield Bot(app=app, console=console, adapter=adapter, repo=sample_repo, worktree=worktree)
+        yield Bot(app=app, console=console, adapter=adapter, repo=Path(repo.path), worktree=worktree)
     finally:
         await app.stop()
+
+
+@pytest.fixture
+async def bot(settings: Settings, agent: AgentDriver) -> AsyncIterator[Bot]:
+    """The bot configured by a hotfix.toml naming the sample repository."""
+    async with booted(settings, load_bot_config(settings.hotfix_config, settings.state_dir), agent) as running:
+        yield running
 
 
 def wait_until(check: Callable[[], bool], *, timeout: float = 30) -> Any:
