@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
-from tg_fake_html import HtmlParseError, utf16_length, visible_text
+from tg_fake_html import utf16_length
+from tg_fake_wire import ApiError, chat_of, checked_markup, checked_text, read_params
 
 TOKEN = "7000000001:AAFakeTokenForTests-0123456789abcdef"
 BOT_USER = {
@@ -37,14 +37,7 @@ NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup are exactly the "
     "same as a current content and reply markup of the message"
 )
-JSON_FIELDS = ("reply_markup", "reply_parameters", "allowed_updates", "commands", "entities")
 CHAT_METHODS = ("sendMessage", "editMessageText", "editMessageReplyMarkup", "sendDocument")
-
-
-class ApiError(Exception):
-    def __init__(self, code: int, description: str, parameters: dict[str, Any] | None = None) -> None:
-        super().__init__(description)
-        self.code, self.description, self.parameters = code, description, parameters
 
 
 @dataclass
@@ -61,12 +54,6 @@ class Fault:
     kind: str  # "429" | "500" | "502" | "stall"
     retry_after: int = 1
     stall_seconds: float = 3.0
-
-
-def chat_of(chat_id: int) -> dict[str, Any]:
-    if chat_id < 0:
-        return {"id": chat_id, "type": "supergroup", "title": "ops"}
-    return {"id": chat_id, "type": "private", "first_name": "Person"}
 
 
 class FakeBotApi:
@@ -206,7 +193,7 @@ class FakeBotApi:
         if request.match_info["token"] != self.token:
             return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
         method = request.match_info["method"]
-        params, files = await _read_params(request)
+        params, files = await read_params(request)
         call = Call(method=method, params=params, at=time.monotonic(), files=files)
         self.calls.append(call)
         try:
@@ -278,16 +265,16 @@ class FakeBotApi:
 
     async def _api_sendMessage(self, params: dict[str, Any], files: Any) -> Any:
         chat_id = int(params["chat_id"])
-        text = _checked_text(params.get("text", ""), params.get("parse_mode"), limit=4096)
-        markup = _checked_markup(params.get("reply_markup"))
+        text = checked_text(params.get("text", ""), params.get("parse_mode"), limit=4096)
+        markup = checked_markup(params.get("reply_markup"))
         self._check_reply_target(chat_id, params.get("reply_parameters"))
         return self._store(chat_id, self._next_message_id(chat_id), text, params, markup)
 
     async def _api_editMessageText(self, params: dict[str, Any], files: Any) -> Any:
         chat_id, message_id = int(params["chat_id"]), int(params["message_id"])
         current = self._bot_message(chat_id, message_id)
-        text = _checked_text(params.get("text", ""), params.get("parse_mode"), limit=4096)
-        markup = _checked_markup(params.get("reply_markup"))
+        text = checked_text(params.get("text", ""), params.get("parse_mode"), limit=4096)
+        markup = checked_markup(params.get("reply_markup"))
         if (self.html[(chat_id, message_id)], current.get("reply_markup")) == (params.get("text"), markup):
             raise ApiError(400, NOT_MODIFIED)
         return self._store(chat_id, message_id, text, params, markup, date=current["date"])
@@ -295,7 +282,7 @@ class FakeBotApi:
     async def _api_editMessageReplyMarkup(self, params: dict[str, Any], files: Any) -> Any:
         chat_id, message_id = int(params["chat_id"]), int(params["message_id"])
         current = self._bot_message(chat_id, message_id)
-        markup = _checked_markup(params.get("reply_markup"))
+        markup = checked_markup(params.get("reply_markup"))
         if current.get("reply_markup") == markup:
             raise ApiError(400, NOT_MODIFIED)
         current.pop("reply_markup", None)
@@ -319,7 +306,7 @@ class FakeBotApi:
             raise ApiError(400, "Bad Request: there is no document in the request")
         caption = params.get("caption")
         if caption:
-            visible = _checked_text(caption, params.get("parse_mode"), limit=None)
+            visible = checked_text(caption, params.get("parse_mode"), limit=None)
             if utf16_length(visible) > 1024:
                 raise ApiError(400, "Bad Request: message caption is too long")
         filename, content = files["document"]
@@ -372,46 +359,3 @@ class FakeBotApi:
             message["reply_to_message"] = self.messages[(chat_id, int(reply_to))]
         self.messages[(chat_id, message_id)] = message
         return message
-
-
-def _checked_text(text: str, parse_mode: str | None, *, limit: int | None) -> str:
-    try:
-        visible = visible_text(text) if parse_mode == "HTML" else text
-    except HtmlParseError as error:
-        raise ApiError(400, f"Bad Request: {error}") from error
-    if not visible.strip():
-        raise ApiError(400, "Bad Request: message text is empty")
-    if limit is not None and utf16_length(visible) > limit:
-        raise ApiError(400, "Bad Request: message is too long")
-    return visible
-
-
-def _checked_markup(markup: dict[str, Any] | None) -> dict[str, Any] | None:
-    if not markup or "inline_keyboard" not in markup:  # ForceReply and reply keyboards are not stored
-        return None
-    for row in markup["inline_keyboard"]:
-        for button in row:
-            data = button.get("callback_data")
-            if data is not None and not 1 <= len(data.encode("utf-8")) <= 64:
-                raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
-            if not button.get("text"):
-                raise ApiError(400, "Bad Request: BUTTON_TEXT_INVALID")
-    return markup if markup["inline_keyboard"] else None
-
-
-async def _read_params(request: web.Request) -> tuple[dict[str, Any], dict[str, tuple[str, bytes]]]:
-    params: dict[str, Any] = dict(request.query)
-    files: dict[str, tuple[str, bytes]] = {}
-    if request.content_type == "application/json":
-        params.update(await request.json())
-    elif request.can_read_body:
-        form = await request.post()
-        for key, value in form.items():
-            if isinstance(value, web.FileField):
-                files[key] = (value.filename, value.file.read())
-            else:
-                params[key] = value
-    for key in JSON_FIELDS:
-        if isinstance(params.get(key), str):
-            params[key] = json.loads(params[key])
-    return params, files
