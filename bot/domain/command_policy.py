@@ -200,6 +200,8 @@ def _judge_simple(command: SimpleCommand, context: CommandContext, depth: int) -
                       if _ENV_OVERRIDE_RE.fullmatch(name := word.text.split("=", 1)[0].split("[", 1)[0]))
     if not command.words:
         return parts
+    if any("@P}" in word.text for word in command.words if word.dynamic):
+        parts.append(_part(Verdict.ASK, "prompt expansion runs computed commands", " ".join(command.argv)))
     if command.words[0].dynamic:
         subject = " ".join(command.argv)
         parts.append(_part(Verdict.ASK, "command name is computed at run time", subject))

@@ -38,8 +38,10 @@ _PACKAGE_VERBS: dict[str, frozenset[str]] = {
     name: frozenset(verbs.split()) for name, verbs in {
         "dart": "", "flutter": "", "swift": "",
         "pip": "install uninstall", "pipx": "install uninstall upgrade upgrade-all inject reinstall",
-        "uv": "add remove sync lock install uninstall upgrade", "poetry": "add remove install update lock sync",
-        "pipenv": "install uninstall update upgrade lock sync", "pdm": "add remove install update lock sync",
+        "uv": "add remove sync lock install uninstall upgrade publish",
+        "poetry": "add remove install update lock sync publish", "twine": "upload", "flit": "publish",
+        "hatch": "publish",
+        "pipenv": "install uninstall update upgrade lock sync", "pdm": "add remove install update lock sync publish",
         "conda": "install remove uninstall update upgrade create", "mamba": "install remove uninstall update create",
         "micromamba": "install remove update create", "easy_install": "*", "cpan": "*", "cpanm": "*",
         "npm": "install i ci add uninstall remove rm un r update up upgrade link ln publish dedupe prune unpublish",
@@ -71,6 +73,13 @@ _TWO_WORD_INSTALLS: dict[str, frozenset[tuple[str, str]]] = {
     "flutter": frozenset({("pub", "add"), ("pub", "get"), ("pub", "upgrade"), ("pub", "remove")}),
     "swift": frozenset({("package", "update"), ("package", "resolve")}),
 }
+_CLOUD_CLIS = frozenset({"aws", "gcloud", "gsutil", "az", "doctl", "oci", "ibmcloud", "linode-cli", "hcloud",
+                         "vercel", "netlify", "wrangler", "firebase", "heroku", "railway", "render"})
+_CLOUD_MUTATION_RE = re.compile(
+    r"^(?:delete|create|put|update|remove|rm|cp|mv|sync|deploy|apply|terminate|run-instances|start|stop|reboot"
+    r"|modify|set|attach|detach|invoke|publish|restore|import|promote|scale|resize|purge|rb|mb|rsync|up|destroy"
+    r"|release|rollback|revoke|authorize|add|disable|enable)(?:-[\w-]*)?$"
+)
 _INFRA_VERBS: dict[str, frozenset[str]] = {
     name: frozenset(verbs.split()) for name, verbs in {
         "terraform": "apply destroy import taint untaint state force-unlock refresh",
@@ -190,7 +199,7 @@ def _git(name: str, args: tuple[str, ...]) -> Danger | None:
         return Verdict.DENY, "built-in: git config --global/--system"
     if sub == "config" and _git_config_writes(rest):
         return Verdict.DENY, "built-in: writes into .git/ (git config)"
-    if sub == "push":
+    if sub in {"push", "send-pack", "http-push"}:
         forced = flags & {"-f", "--force", "--mirror", "--delete", "-d", "--prune", "--force-if-includes"}
         if forced or any(a.startswith(("--force-with-lease", "+", ":")) for a in rest):
             return Verdict.ESCALATE, "built-in: git force push rewrites shared history"
@@ -304,7 +313,18 @@ def _names_migration(word: str) -> bool:
                                                  "ecto.reset", "schema:"))
 
 
+def _cloud(name: str, args: tuple[str, ...]) -> Danger | None:
+    if name not in _CLOUD_CLIS:
+        return None
+    verb = next((w for w in positionals(args) if _CLOUD_MUTATION_RE.match(w)), None)
+    if verb is None:
+        return None
+    return Verdict.ESCALATE, f"built-in: {name} {verb} changes cloud resources"
+
+
 def _infrastructure(name: str, args: tuple[str, ...]) -> Danger | None:
+    if name in {"docker", "podman"} and "--push" in args:
+        return Verdict.ESCALATE, f"built-in: {name} push changes shared infrastructure"
     verbs = _INFRA_VERBS.get(name)
     if verbs is None:
         return None
@@ -318,5 +338,5 @@ def _infrastructure(name: str, args: tuple[str, ...]) -> Danger | None:
 
 
 _CHECKS: tuple[Callable[[str, tuple[str, ...]], Danger | None], ...] = (
-    _never, _git, _migrations, _packages, _infrastructure,
+    _never, _git, _migrations, _packages, _infrastructure, _cloud,
 )

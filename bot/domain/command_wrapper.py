@@ -218,6 +218,20 @@ def _git_alias(args: tuple[str, ...], sub: str) -> str | None:
     return None
 
 
+def _flock(args: tuple[str, ...]) -> Unwrapped:
+    scripts = tuple(args[i + 1] for i, arg in enumerate(args[:-1]) if arg in {"-c", "--command"})
+    if scripts:
+        return Unwrapped(scripts=scripts)
+    rest = args[_skip_options(args, frozenset({"-w", "--timeout", "-E", "--conflict-exit-code"})):]
+    return Unwrapped(commands=(rest[1:],) if len(rest) > 1 else ())
+
+
+def _parallel(args: tuple[str, ...]) -> Unwrapped:
+    rest = args[_skip_options(args, frozenset({"-j", "--jobs", "-S", "--sshlogin", "--joblog", "-a"})):]
+    command = rest[: rest.index(":::")] if ":::" in rest else rest
+    return Unwrapped(commands=(command,) if command else (), scripts=(" ".join(command),) if command else ())
+
+
 def _ssh(args: tuple[str, ...]) -> Unwrapped:
     values = frozenset({"-p", "-i", "-l", "-o", "-F", "-J", "-L", "-R", "-D", "-W", "-b", "-c", "-E", "-e", "-m",
                         "-O", "-Q", "-S", "-w", "-B", "-I"})
@@ -231,7 +245,12 @@ _SIMPLE: dict[str, Callable[[tuple[str, ...]], Unwrapped | None]] = {
     "alias": lambda a: Unwrapped(scripts=tuple(x.split("=", 1)[1] for x in a if "=" in x)),
     "sudo": lambda a: _inner(a, frozenset({"-u", "-g", "-C", "-D", "-h", "-p", "-r", "-t", "-U", "-T"})),
     "doas": lambda a: _inner(a, frozenset({"-u", "-C"})),
-    "nohup": _inner, "builtin": _inner, "unbuffer": _inner, "chronic": _inner, "setsid": _inner,
+    "nohup": _inner, "builtin": _inner, "unbuffer": _inner, "chronic": _inner, "setsid": _inner, "coproc": _inner,
+    "caffeinate": _inner, "firejail": _inner, "proxychains": _inner, "proxychains4": _inner, "torsocks": _inner,
+    "entr": _inner, "catchsegv": _inner, "flock": _flock, "parallel": _parallel,
+    "strace": lambda a: _inner(a, frozenset({"-o", "-e", "-p", "-s", "-u", "-E", "-P", "-I", "-a", "-b", "-X"})),
+    "ltrace": lambda a: _inner(a, frozenset({"-o", "-e", "-p", "-s", "-u", "-n", "-a", "-l", "-x", "-L"})),
+    "valgrind": _inner, "hyperfine": lambda a: Unwrapped(scripts=tuple(x for x in a if not x.startswith("-"))),
     "exec": lambda a: _inner(a, frozenset({"-a"})),
     "time": lambda a: _inner(a, frozenset({"-f", "--format", "-o", "--output"})),
     "nice": lambda a: _inner(a, frozenset({"-n", "--adjustment"})),
