@@ -122,6 +122,8 @@ async def close_review(bus: MessageBus, cmd: Command, hotfix: Hotfix) -> Reply:
     def change(h: Hotfix, _uow: UnitOfWork) -> None:
         if h.state is not State.REVIEW:
             raise Conflict(f"{h.label} is {h.state.value}, not in review")
+        if h.mode is Mode.PATCH:  # Close is offered on diagnose/plan reports only; a patch review has Reset
+            raise Conflict(f"{h.label} is a patch review: Approve, Revise or Reset it")
         h.discard(at=bus.deps.clock.now(), actor=cmd.actor, detail="closed; the report stays in the audit trail")
 
     await bus.mutate(hotfix.number, change)
