@@ -134,6 +134,7 @@ class Throttle:
         self._sleep = sleep
         self._jitter = jitter
         self._lanes: dict[str, _Lane] = {}
+        self._closed = False
 
     def _lane(self, name: str) -> _Lane:
         lane = self._lanes.get(name)
@@ -149,6 +150,9 @@ class Throttle:
 
     def coalesce(self, lane: str, key: str, operation: Operation[object]) -> None:
         """Queue ``operation`` as the latest state of ``key`` (e.g. one card); replaces an undelivered one."""
+        if self._closed:  # shutting down: no new background work
+            log.warning("dropped an update queued after the throttle was closed")
+            return
         the_lane = self._lane(lane)
         the_lane.pending.pop(key, None)
         the_lane.pending[key] = operation
@@ -168,7 +172,9 @@ class Throttle:
             await asyncio.gather(*workers, return_exceptions=True)
 
     async def close(self, *, timeout: float = 5.0) -> None:
-        """Deliver what is pending for at most ``timeout`` seconds, then cancel the workers."""
+        """Deliver what is pending for at most ``timeout`` seconds, then cancel the workers. Later coalesced
+        operations are dropped (with a warning); ``send`` still works."""
+        self._closed = True
         try:
             await asyncio.wait_for(self.drain(), timeout)
         except TimeoutError:

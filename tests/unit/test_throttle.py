@@ -235,3 +235,15 @@ async def test_a_send_goes_ahead_while_a_coalesced_edit_backs_off() -> None:
     assert labels[:2] == ["edit", "post"] and labels[-1] == "edit"
     times = [t for t, _ in rec.calls]
     assert all(b - a >= 1.0 for a, b in itertools.pairwise(times))
+
+
+async def test_nothing_is_queued_after_close() -> None:
+    time = FakeTime()
+    throttle = make_throttle(time)
+    rec = Recorder(time)
+    throttle.coalesce("chat", "card", rec.op("before"))
+    await throttle.close()
+    throttle.coalesce("chat", "card", rec.op("after"))
+    await throttle.drain()
+    assert [label for _, label in rec.calls] == ["before"]
+    assert throttle.pending_count() == 0
