@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
+import bashlex
 import pytest
+from hypothesis import HealthCheck, given, reject, settings
+from hypothesis import strategies as st
 
 from bot.domain.shell import MAX_NESTING, CommandLine, parse_command_line, simple_commands
 
@@ -159,3 +164,49 @@ def test_backtick_nesting_is_bounded() -> None:
     assert isinstance(parse_command_line(deep), CommandLine)
     too_deep = parse_command_line("x", depth=MAX_NESTING + 1)
     assert too_deep.problems == ("commands nested too deeply",)
+
+
+# --- differential check against bashlex (a bash parser port) on well-formed lines -------------------------------
+
+_WORDS = st.sampled_from(["ls", "git", "push", "'a b'", '"c d"', "x\\ y", "$(echo hi)", "`pwd`", "--flag", "-rf",
+                          "f.txt", "a=b", '"$(git push)"', "${X:-y}"])
+_SEPARATORS = st.sampled_from([" && ", " || ", " ; ", " | ", " & ", "\n"])
+
+
+@st.composite
+def _well_formed_lines(draw: st.DrawFn) -> str:
+    commands = draw(st.lists(st.lists(_WORDS, min_size=1, max_size=4).map(" ".join), min_size=1, max_size=4))
+    line = commands[0]
+    for command in commands[1:]:
+        line += draw(_SEPARATORS) + command
+    if draw(st.booleans()):
+        line = f"( {line} )"
+    if draw(st.booleans()):
+        line = f"echo $( {line.replace(chr(10), ' ; ')} )"  # bashlex misreads newlines inside $( )
+    return line
+
+
+class _BashlexCommands(bashlex.ast.nodevisitor):
+    def __init__(self) -> None:
+        self.commands: list[tuple[str, ...]] = []
+
+    def visitcommand(self, node: object, parts: list[bashlex.ast.node]) -> None:
+        words = [part.word for part in parts if part.kind == "word"]
+        while words and re.match(r"^[A-Za-z_]\w*=", words[0]):
+            words.pop(0)
+        if words:
+            self.commands.append(tuple(words))
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+@given(_well_formed_lines())
+def test_same_commands_as_bashlex(line: str) -> None:
+    try:
+        trees = bashlex.parse(line)
+    except bashlex.errors.ParsingError:
+        reject()  # bashlex has its own gaps (e.g. `&&` inside `$( )`); compare only what it reads
+    visitor = _BashlexCommands()
+    for tree in trees:
+        visitor.visit(tree)
+    mine = [command.argv for command in simple_commands(parse_command_line(line))]
+    assert sorted(mine) == sorted(visitor.commands)
