@@ -21,12 +21,13 @@ class FakeCommandSink:
         self.commands: list[Command] = []
         self.script = script
         self.gate: asyncio.Event | None = None  # set: handle() waits for it before answering
+        self.held: Callable[[Command], bool] = lambda command: True  # which commands wait for the gate
         self.received = asyncio.Event()
 
     async def handle(self, command: Command) -> Reply:
         self.commands.append(command)
         self.received.set()
-        if self.gate is not None:
+        if self.gate is not None and self.held(command):
             await self.gate.wait()
         return self.script(command)
 

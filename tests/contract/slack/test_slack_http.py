@@ -278,6 +278,22 @@ async def test_a_slow_core_gets_a_holding_ack_and_the_reply_follows(
     assert follow_up["response_type"] == "in_channel"
 
 
+async def test_while_the_core_is_busy_a_slash_command_is_acknowledged_at_once(
+    sender: SlackSender, sink: FakeCommandSink, fake_slack: FakeSlackApi
+) -> None:
+    sink.gate = asyncio.Event()
+    sink.held = lambda command: isinstance(command, FileHotfix) and "first" in command.description
+    first = asyncio.ensure_future(sender.slash("first: orders stuck", response_url=fake_slack.response_url("a")))
+    await sink.wait_for(1)  # the first command is in the core and stays there
+    _, _, body = await sender.slash("second: refunds fail", response_url=fake_slack.response_url("b"))
+    assert "Got it" in body  # not held up behind the first, although the core answers the second at once
+    await fake_slack.wait_for(lambda: fake_slack.responses)
+    assert fake_slack.responses[0]["_hook"] == "b" and "second: refunds fail" in fake_slack.responses[0]["text"]
+    sink.gate.set()
+    status, _, first_body = await first
+    assert status == 200 and "first: orders stuck" in first_body
+
+
 async def test_a_crash_in_the_core_is_answered_with_a_reference_not_a_trace(
     sender: SlackSender, sink: FakeCommandSink, fake_slack: FakeSlackApi, caplog: pytest.LogCaptureFixture
 ) -> None:
