@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.domain.errors import Conflict, NotFound
 from bot.domain.hotfix import Hotfix
 from bot.domain.people import Action
+from bot.domain.values import State
 from bot.services.bus import MessageBus
 from bot.services.commands import ButtonAction, PressButton, Reply, ReviseHotfix
 from bot.services.handlers import control, decisions, reads
@@ -39,6 +40,8 @@ async def _card_action(bus: MessageBus, cmd: PressButton, hotfix: Hotfix) -> Rep
         case ButtonAction.REVISE:
             if cmd.text is None:
                 await require(bus, cmd, Action.REVISE, hotfix)
+                if hotfix.state is not State.REVIEW:  # a stale card: don't ask for feedback that cannot be used
+                    raise Conflict(f"{hotfix.label} is {hotfix.state.value}: only a hotfix in review can be revised")
                 return Reply(text=f"Revise {hotfix.hid}: reply to this message with your feedback for {hotfix.label}.",
                              hotfix_id=hotfix.number, prompt=f"What should change in {hotfix.label}?")
             return await control.revise_hotfix(ReviseHotfix(
