@@ -62,6 +62,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as e:
         print(f"hotfix-bot: {e}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # e.g. `hotfix-bot list --json | head`
+        return 0
     except Exception as e:  # one line, never a stack trace
         print(f"hotfix-bot: {type(e).__name__}: {str(e).splitlines()[0][:200] if str(e) else 'failed'}",
               file=sys.stderr)

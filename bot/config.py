@@ -115,7 +115,7 @@ def load_bot_config(path: Path, state_dir: Path) -> BotConfig:
         parsed = _File.model_validate(raw)
     except ValidationError as e:
         err = e.errors()[0]
-        key = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        key = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err["loc"]).lstrip(".") or "(top level)"
         raise ConfigError(f"{name}: {key}: {err['msg']}") from None
     names = [r.name.lower() for r in parsed.repos]
     if len(set(names)) != len(names):
