@@ -65,6 +65,7 @@ __all__ = ["REDACTED", "contains_secret", "redact", "redact_lines"]
 # Private-key blocks
 
 _PEM_HEADER = re.compile(r"-----BEGIN (?:[A-Z0-9]{1,12} ){0,3}PRIVATE KEY(?: BLOCK)?-----")
+_PEM_HEADER_AT_END = re.compile(_PEM_HEADER.pattern + r"[\"',\s]*+$")
 _PEM_INLINE_BODY = re.compile(r"(?:[A-Za-z0-9+/= \t]|\\[nr])*+")
 _PEM_BODY_LINE = re.compile(
     r"[A-Za-z0-9+/=]++|(?:Proc-Type|DEK-Info|Version|Comment|Hash|Charset): [^\n]{0,200}|…\[redacted\]"
@@ -90,7 +91,7 @@ def _redact_inline_pem(text: str) -> str:
             stop = body.end() if body is not None else start
         body_text = text[start:stop].replace("\\n", "").replace("\\r", "")
         out.append(text[pos:start])
-        if any(c.isalnum() for c in body_text) and "[redacted" not in body_text:
+        if any(c.isalnum() for c in body_text) and body_text.strip() != REDACTED:
             out.append(REDACTED)
             pos = stop
         else:
@@ -130,8 +131,8 @@ def _redact_pem_lines(lines: list[str], *, collapse: bool) -> list[str]:
 
 def _pem_block_start(line: str) -> int:
     """-1 unless ``line`` ends with a private-key BEGIN header; then the width of its diff marker (0 or 1)."""
-    found = _PEM_HEADER.search(line)
-    if found is None or line[found.end():].strip().strip("\"',"):
+    found = _PEM_HEADER_AT_END.search(line)
+    if found is None:
         return -1
     return 1 if found.start() > 0 and line[0] in _DIFF_MARKS else 0
 
@@ -167,6 +168,10 @@ _AUTH_HEADER = re.compile(
     r"(?P<value>[A-Za-z0-9._~+/=:\-]{6,}+)"
 )
 _BEARER = re.compile(r"(?i)" + TOKEN_START + r"(?P<head>bearer[ \t]++)(?P<value>[A-Za-z0-9._~+/=\-]{8,}+)")
+# curl -u user:password, --user=user:password
+_USER_PASSWORD_FLAG = re.compile(
+    r"(?P<head>(?:-u|--user)(?:[ \t]++|=)[\"']?[^\s:\"'@]{1,64}+:)(?P<value>[^\s\"']{1,256}+)"
+)
 
 
 def _context_replacer(*, keep: int | None = None,
@@ -429,6 +434,8 @@ def _redact_single_line_rules(text: str) -> str:
         text = _redact_env_entropy(text)
     if "-" in text:
         text = _CLI_FLAG.sub(_assignment_replacer(in_command=True), text)
+        if "-u" in text:
+            text = _USER_PASSWORD_FLAG.sub(_context_replacer(), text)
     return _redact_base64_lines(text)
 
 

@@ -63,20 +63,14 @@ def has_classes(value: str, *, digit: bool = True, upper: bool = True, lower: bo
 
 
 _TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
-_ALNUM = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
 # A token starts after a non-token character, or after the "-" that marks a removed line in a diff.
 AFTER_REMOVED_MARK = r"|(?<=\n-)|(?<=^-)"
 TOKEN_START = r"(?:(?<![A-Za-z0-9_\-])" + AFTER_REMOVED_MARK + ")"
 
 
-def at_token_start(text: str, start: int, not_after: frozenset[str] = _TOKEN_CHARS) -> bool:
-    """Whether a token may begin at ``start``: after a character outside ``not_after``, or a diff's "-" mark.
-
-    Patterns lead with their literal prefix (so the regex engine can jump between candidates) and check
-    this here rather than in a leading lookbehind, which would make the engine try every position. That stays
-    linear only while a body cannot fail after an unbounded run (bodies are bounded, or end the match).
-    """
-    if start == 0 or text[start - 1] not in not_after:
+def at_token_start(text: str, start: int) -> bool:
+    """Whether a token may begin at ``start``: after a non-token character, or after a diff's "-" mark."""
+    if start == 0 or text[start - 1] not in _TOKEN_CHARS:
         return True
     return text[start - 1] == "-" and (start == 1 or text[start - 2] == "\n")
 
@@ -88,62 +82,77 @@ class _TokenRule:
     keep: int
     hints: tuple[str, ...]  # the pass runs only when one of these occurs in the text (cheap C-level test)
     check: Callable[[str], bool] | None = None
-    not_after: frozenset[str] = _TOKEN_CHARS
 
 
 def _random_looking(body: str) -> bool:
     return has_classes(body)
 
 
+def _starts(literal: str, before: str = r"[A-Za-z0-9_\-]") -> str:
+    """``literal`` (a fixed-width regex) that must begin a token: not right after a ``before`` character,
+    unless that is the "-" opening a removed diff line.
+
+    The check sits behind the literal as a fixed-width lookbehind. Leading with the literal lets the regex
+    engine jump between candidates; and a candidate glued to the text before it fails without consuming
+    anything, so a real token right after it is still found (the pass is idempotent and linear).
+    """
+    removed = rf"|(?<=\n-{literal})|(?<=^-{literal})" if "-" in before else ""
+    return rf"{literal}(?:(?<!{before}{literal}){removed})"
+
+
 _E = r"(?![A-Za-z0-9_\-])"
 
 
-def _rule(name: str, keep: int, hints: tuple[str, ...], pattern: str, *, check: Callable[[str], bool] | None = None,
-          not_after: frozenset[str] = _TOKEN_CHARS) -> _TokenRule:
-    return _TokenRule(name=name, keep=keep, hints=hints, pattern=re.compile(pattern), check=check,
-                      not_after=not_after)
+def _rule(name: str, keep: int, hints: tuple[str, ...], pattern: str, *,
+          check: Callable[[str], bool] | None = None) -> _TokenRule:
+    return _TokenRule(name=name, keep=keep, hints=hints, pattern=re.compile(pattern), check=check)
 
 
 _TOKEN_RULES: tuple[_TokenRule, ...] = (
-    _rule("github", 4, ("gh",), r"(?P<prefix>gh[pousr]_)(?P<body>[A-Za-z0-9]{30,255}+)" + _E),
-    _rule("github-fine-grained", 4, ("github_pat_",), r"(?P<prefix>github_pat_)(?P<body>[A-Za-z0-9_]{22,255}+)" + _E),
-    _rule("gitlab", 4, ("glpat-",), r"(?P<prefix>glpat-)(?P<body>[A-Za-z0-9_\-]{20,255}+)" + _E),
+    _rule("github", 4, ("gh",), rf"(?P<prefix>{_starts('gh[pousr]_')})(?P<body>[A-Za-z0-9]{{30,255}}+){_E}"),
+    _rule("github-fine-grained", 4, ("github_pat_",),
+          rf"(?P<prefix>{_starts('github_pat_')})(?P<body>[A-Za-z0-9_]{{22,255}}+){_E}"),
+    _rule("gitlab", 4, ("glpat-",), rf"(?P<prefix>{_starts('glpat-')})(?P<body>[A-Za-z0-9_\-]{{20,255}}+){_E}"),
     _rule("slack", 0, ("xox", "xapp-"),
-          r"(?P<prefix>x(?:ox[abeoprs]-|oxe\.xox[bp]-|app-))(?P<body>[A-Za-z0-9\-]{8,}+)"),
+          rf"(?P<prefix>{_starts('x(?:ox[abeoprs]|app)-')})(?P<body>[A-Za-z0-9\-]{{8,}}+)"),
+    _rule("slack-rotating", 0, ("xoxe.",),
+          rf"(?P<prefix>{_starts('xoxe[.]xox[bp]-')})(?P<body>[A-Za-z0-9\-]{{8,}}+)"),
     _rule("slack-webhook", 0, ("hooks.slack.com",),
           r"(?P<prefix>https?://hooks\.slack\.com/(?:services|workflows|triggers)/)"
           r"(?P<body>[A-Za-z0-9_\-]{4,}+(?:/[A-Za-z0-9_\-]++)*+)"),
     _rule("discord-webhook", 0, ("discord",),
           r"(?P<prefix>https?://(?:[a-z]+\.)?discord(?:app)?\.com/api/webhooks/)"
           r"(?P<body>[0-9]{5,30}+/[A-Za-z0-9_\-]{20,}+)"),
-    _rule("stripe", 4, ("_live_", "_test_"), r"(?P<prefix>[rs]k_(?:live|test)_)(?P<body>[A-Za-z0-9]{10,}+)" + _E),
-    _rule("stripe-webhook", 4, ("whsec_",), r"(?P<prefix>whsec_)(?P<body>[A-Za-z0-9+/=]{20,}+)"),
-    _rule("google", 4, ("AIza",), r"(?P<prefix>AIza)(?P<body>[A-Za-z0-9_\-]{35})" + _E),
+    _rule("stripe", 4, ("_live_", "_test_"),
+          rf"(?P<prefix>{_starts('[rs]k_(?:live|test)_')})(?P<body>[A-Za-z0-9]{{10,}}+){_E}"),
+    _rule("stripe-webhook", 4, ("whsec_",), rf"(?P<prefix>{_starts('whsec_')})(?P<body>[A-Za-z0-9+/=]{{20,}}+)"),
+    _rule("google", 4, ("AIza",), rf"(?P<prefix>{_starts('AIza')})(?P<body>[A-Za-z0-9_\-]{{35}}){_E}"),
     _rule("anthropic", 4, ("sk-ant-",),
-          r"(?P<prefix>sk-ant-(?:[a-z]{2,10}[0-9]{0,3}-)?)(?P<body>[A-Za-z0-9_\-]{20,}+)"),
-    _rule("openai", 4, ("sk-",), r"(?P<prefix>sk-(?:proj-|svcacct-|admin-|None-)?)(?P<body>[A-Za-z0-9_\-]{20,}+)",
+          rf"(?P<prefix>{_starts('sk-ant-')}(?:[a-z]{{2,10}}[0-9]{{0,3}}-)?)(?P<body>[A-Za-z0-9_\-]{{20,}}+)"),
+    _rule("openai", 4, ("sk-",),
+          rf"(?P<prefix>{_starts('sk-')}(?:proj-|svcacct-|admin-|None-)?)(?P<body>[A-Za-z0-9_\-]{{20,}}+)",
           check=_random_looking),
-    _rule("huggingface", 4, ("hf_",), r"(?P<prefix>hf_)(?P<body>[A-Za-z0-9]{30,255}+)" + _E, check=_random_looking),
-    _rule("npm", 4, ("npm_",), r"(?P<prefix>npm_)(?P<body>[A-Za-z0-9]{36})" + _E, check=_random_looking),
-    _rule("pypi", 4, ("pypi-",), r"(?P<prefix>pypi-)(?P<body>AgE[A-Za-z0-9_\-]{40,}+)"),
-    _rule("sendgrid", 0, ("SG.",), r"(?P<prefix>SG\.)(?P<body>[A-Za-z0-9_\-]{16,32}+\.[A-Za-z0-9_\-]{30,64}+)"),
+    _rule("huggingface", 4, ("hf_",), rf"(?P<prefix>{_starts('hf_')})(?P<body>[A-Za-z0-9]{{30,255}}+){_E}",
+          check=_random_looking),
+    _rule("npm", 4, ("npm_",), rf"(?P<prefix>{_starts('npm_')})(?P<body>[A-Za-z0-9]{{36}}){_E}",
+          check=_random_looking),
+    _rule("pypi", 4, ("pypi-",), rf"(?P<prefix>{_starts('pypi-')})(?P<body>AgE[A-Za-z0-9_\-]{{40,}}+)"),
+    _rule("sendgrid", 0, ("SG.",),
+          rf"(?P<prefix>{_starts('SG[.]')})(?P<body>[A-Za-z0-9_\-]{{16,32}}+\.[A-Za-z0-9_\-]{{30,64}}+)"),
     _rule("aws-access-key-id", 0, ("AKIA", "ASIA", "ABIA", "ACCA"),
-          r"(?P<prefix>A(?:KIA|SIA|BIA|CCA))(?P<body>[A-Z0-9]{16})(?![A-Za-z0-9])", not_after=_ALNUM),
-    _rule("telegram-bot", 4, (":AA",), r"(?<![0-9])(?P<prefix>[0-9]{6,12}:)(?P<body>AA[A-Za-z0-9_\-]{30,40}+)" + _E,
-          not_after=frozenset()),
+          rf"(?P<prefix>{_starts('A(?:KIA|SIA|BIA|CCA)', before='[A-Za-z0-9]')})(?P<body>[A-Z0-9]{{16}})"
+          r"(?![A-Za-z0-9])"),
+    _rule("telegram-bot", 4, (":AA",),
+          r"(?<![0-9])(?P<prefix>[0-9]{6,12}:)(?P<body>AA[A-Za-z0-9_\-]{30,40}+)" + _E),
     _rule("jwt", 4, ("eyJ",),
-          # The body can fail after a long run (no dots), so the boundary is checked right here, behind the
-          # literal (a fixed-width lookbehind), rather than after: only one start per run is ever tried.
-          r"(?P<prefix>eyJ)(?:(?<![A-Za-z0-9_\-]eyJ)|(?<=\n-eyJ)|(?<=^-eyJ))"
-          r"(?P<body>[A-Za-z0-9_\-]{8,}+\.eyJ[A-Za-z0-9_\-]{8,}+\.[A-Za-z0-9_\-]*+)"),
+          rf"(?P<prefix>{_starts('eyJ')})(?P<body>[A-Za-z0-9_\-]{{8,}}+\.eyJ[A-Za-z0-9_\-]{{8,}}+\.[A-Za-z0-9_\-]*+)"),
 )
 
 
 def _apply_token_rule(rule: _TokenRule, text: str) -> str:
     def replace(match: re.Match[str]) -> str:
         body = match.group("body")
-        if (not at_token_start(text, match.start(), rule.not_after) or already_masked(match, body)
-                or (rule.check is not None and not rule.check(body))):
+        if already_masked(match, body) or (rule.check is not None and not rule.check(body)):
             return match.group(0)
         return mask(match.group("prefix"), body, rule.keep)
 

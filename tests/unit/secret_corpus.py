@@ -149,6 +149,7 @@ def _build() -> tuple[SecretSample, ...]:
         _valued("python-password", 'PASSWORD = "{}"', "s3cr3t!", 'PASSWORD = "'),
         _valued("python-annotated", "    password: str = '{}'", "hunter22", "    password: str = '"),
         _valued("cli-flag", "mysql -h db --password {} shop", "Tr0ub4dor3", "mysql -h db --password "),
+        _valued("curl-user", "curl -u deploy:{} https://api.example.com", _draw(_ALNUM, 16), "curl -u deploy:"),
         _valued("cli-flag-equals", "psql --password={} -U app", "Tr0ub4dor3", "psql --password="),
         _valued("url-query", "GET /callback?code=1&access_token={}&state=x", _draw(_ALNUM, 30),
                 "GET /callback?code=1&access_token="),

@@ -201,3 +201,22 @@ def test_repeated_secrets_are_all_masked(sample: SecretSample, times: int) -> No
     out = redact(text)
     assert sample.secret not in out
     assert out.count(MARKER) >= times
+
+
+FRAGMENTS = [
+    "password", "token", "secret", "api_key", "Authorization", "Bearer", "Basic", "--password", "-u", "export ",
+    "=", ": ", ":", "==", "=>", ":=", " ", "\t", "\n", "\n-", "\n+", '"', "'", "\\", "\\n", "$", "${X}", "@", "://",
+    "postgres", "user", "-----BEGIN RSA PRIVATE KEY-----", "-----END RSA PRIVATE KEY-----", "MIIEow", "eyJ", ".",
+    "ghp_", "xoxb-", "sk-", "sk_live_", "AKIA", "AIza", "123456789:AA", "…[redacted]", "[redacted]", "…", "#",
+    "Zx8kP2mQ9vR4tY7wB3nL6cJ1", "A" * 40, "hunter2", "see vault", ";", ",", "(", "[", "?", "&",
+] + [s.secret for s in SECRETS[:20]]
+
+
+@given(st.lists(st.sampled_from(FRAGMENTS), max_size=40))
+@settings(max_examples=600)
+def test_fragments_of_secret_syntax_never_break_idempotence(parts: list[str]) -> None:
+    text = "".join(parts)
+    once = redact(text)
+    assert redact(once) == once
+    lines = text.split("\n")
+    assert len(redact_lines(lines)) == len(lines)
