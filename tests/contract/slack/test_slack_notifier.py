@@ -19,7 +19,7 @@ from bot.services.commands import ButtonAction
 
 OPS = ConversationRef(platform="slack", key="C0OPS")
 DEV = ConversationRef(platform="slack", key="C0DEV")
-MIN_GAP = 0.9  # one write per second per channel, minus scheduling noise between two clocks
+JITTER = 0.25  # seconds of latency variation tolerated between two requests to the fake
 
 
 def status_card(step: int, *, hotfix_id: int = 7) -> Card:
@@ -46,8 +46,12 @@ def writes_to(fake: FakeSlackApi, channel: str) -> list[float]:
 
 
 def assert_paced(times: list[float]) -> None:
+    """At most one write per second, seen from the receiving end: each gap may lose what network latency
+    varies by (``JITTER``), the whole run only once."""
     gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
-    assert all(gap >= MIN_GAP for gap in gaps), gaps
+    assert all(gap >= 1.0 - JITTER for gap in gaps), gaps
+    if times:
+        assert times[-1] - times[0] >= len(gaps) - JITTER
 
 
 async def test_cards_go_to_the_channel_and_approvals_into_its_thread(
@@ -106,7 +110,7 @@ async def test_a_429_is_waited_out_and_the_card_still_posts(notifier: SlackNotif
     ref = await notifier.post(OPS, status_card(1))
     posts = fake_slack.calls_of("chat.postMessage")
     assert [c.params["_answered"] for c in posts] == [429, 200]
-    assert posts[1].at - posts[0].at >= 1.0  # Retry-After honoured
+    assert posts[1].at - posts[0].at >= 1.0 - JITTER  # Retry-After (1 s) honoured
     assert fake_slack.messages[("C0OPS", ref.key)].text == "HF-7 shop: checkout 500"
 
 
