@@ -45,6 +45,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
+from bot.render.private_key import redact_base64_lines, redact_inline_private_keys, redact_private_key_lines
 from bot.render.secret_token import (
     AFTER_REMOVED_MARK,
     REDACTED,
@@ -59,99 +60,6 @@ from bot.render.secret_token import (
 )
 
 __all__ = ["REDACTED", "contains_secret", "redact", "redact_lines"]
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Private-key blocks
-
-_PEM_HEADER = re.compile(r"-----BEGIN (?:[A-Z0-9]{1,12} ){0,3}PRIVATE KEY(?: BLOCK)?-----")
-_PEM_HEADER_AT_END = re.compile(_PEM_HEADER.pattern + r"[\"',\s]*+$")
-_PEM_INLINE_BODY = re.compile(r"(?:[A-Za-z0-9+/= \t]|\\[nr])*+")
-_PEM_BODY_LINE = re.compile(
-    r"[A-Za-z0-9+/=]++|(?:Proc-Type|DEK-Info|Version|Comment|Hash|Charset): [^\n]{0,200}|…\[redacted\]"
-)
-_DIFF_MARKS = "+- "
-
-
-def _redact_inline_pem(text: str) -> str:
-    """Mask key bodies that share a line with their BEGIN header (JSON ``"-----BEGIN …-----\\nMIIE…"``)."""
-    out: list[str] = []
-    pos = 0
-    next_end = next_newline = -1
-    while (header := _PEM_HEADER.search(text, pos)) is not None:
-        start = header.end()
-        if next_newline < start:  # cached, so a line full of headers stays linear
-            next_newline = _find_or_len(text, "\n", start)
-        if next_end < start:
-            next_end = _find_or_len(text, "-----END ", start)
-        if next_end < next_newline:
-            stop = next_end
-        else:
-            body = _PEM_INLINE_BODY.match(text, start, next_newline)
-            stop = body.end() if body is not None else start
-        body_text = text[start:stop].replace("\\n", "").replace("\\r", "")
-        out.append(text[pos:start])
-        if any(c.isalnum() for c in body_text) and body_text.strip() != REDACTED:
-            out.append(REDACTED)
-            pos = stop
-        else:
-            pos = start
-    out.append(text[pos:])
-    return "".join(out)
-
-
-def _find_or_len(text: str, needle: str, start: int) -> int:
-    found = text.find(needle, start)
-    return len(text) if found < 0 else found
-
-
-def _redact_pem_lines(lines: list[str], *, collapse: bool) -> list[str]:
-    """Mask the body lines of multi-line private-key blocks. Lines stay one-to-one unless ``collapse``."""
-    out: list[str] = []
-    lead_width = -1  # -1: not inside a block; else 1 when lines carry a diff marker, 0 when not
-    for line in lines:
-        if lead_width >= 0:
-            lead = line[:lead_width]
-            core = line[lead_width:].strip().strip("\"',")
-            core = core.removesuffix("\\n")
-            if not core:
-                out.append(line)
-                continue
-            if _PEM_BODY_LINE.fullmatch(core) and "-----" not in line:
-                masked = f"{lead}{REDACTED}"
-                if not (collapse and out and out[-1] == masked):
-                    out.append(masked)
-                continue
-            lead_width = -1
-        out.append(line)
-        if "-----BEGIN " in line:
-            lead_width = _pem_block_start(line)
-    return out
-
-
-def _pem_block_start(line: str) -> int:
-    """-1 unless ``line`` ends with a private-key BEGIN header; then the width of its diff marker (0 or 1)."""
-    found = _PEM_HEADER_AT_END.search(line)
-    if found is None:
-        return -1
-    return 1 if found.start() > 0 and line[0] in _DIFF_MARKS else 0
-
-
-# A whole line that is nothing but a long high-entropy base64 blob: a key body seen without its BEGIN line.
-_BASE64_LINE = re.compile(
-    r"^(?P<lead>[+\- ]?[ \t]*[\"']?)(?P<blob>[A-Za-z0-9+/]{40,}+={0,2})(?P<tail>(?:\\n)?[\"']?[,;]?[ \t]*)$",
-    re.MULTILINE,
-)
-
-
-def _redact_base64_lines(text: str) -> str:
-    def replace(match: re.Match[str]) -> str:
-        blob = match.group("blob")
-        if not has_classes(blob) or entropy(blob) < 4.5:
-            return match.group(0)
-        return match.group("lead") + REDACTED + match.group("tail")
-
-    return _BASE64_LINE.sub(replace, text)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -418,7 +326,7 @@ def _sub_at(pattern: re.Pattern[str], text: str, starts: Iterable[int],
 
 def _redact_single_line_rules(text: str) -> str:
     if "-----BEGIN " in text:
-        text = _redact_inline_pem(text)
+        text = redact_inline_private_keys(text)
     text = redact_tokens(text)
     if "://" in text:
         text = _sub_at(_URL_PASSWORD, text, _scheme_starts(text), _context_replacer())
@@ -436,12 +344,12 @@ def _redact_single_line_rules(text: str) -> str:
         text = _CLI_FLAG.sub(_assignment_replacer(in_command=True), text)
         if "-u" in text:
             text = _USER_PASSWORD_FLAG.sub(_context_replacer(), text)
-    return _redact_base64_lines(text)
+    return redact_base64_lines(text)
 
 
 def _redact(text: str, *, collapse: bool) -> str:
     if "-----BEGIN " in text:
-        text = "\n".join(_redact_pem_lines(text.split("\n"), collapse=collapse))
+        text = "\n".join(redact_private_key_lines(text.split("\n"), collapse=collapse))
     return _redact_single_line_rules(text)
 
 
