@@ -43,12 +43,13 @@ class RunSink:
 
     # ----- progress
     async def on_event(self, event: AgentEvent) -> None:
-        action = _describe(event)
+        action = _describe(event, self.spec.worktree)
+        files = tuple(_in_repo(p, self.spec.worktree) for p in event.paths) if event.kind == "files_changed" else ()
         now = self.bus.deps.clock.now()
 
         def change(h: Hotfix, _uow: UnitOfWork) -> Hotfix:
             if h.state in ACTIVE_STATES:
-                h.progress(at=now, action=action, files=event.paths if event.kind == "files_changed" else (),
+                h.progress(at=now, action=action, files=files,
                            cost_usd=event.cost_usd, session_id=event.session_id)
             return h
 
@@ -97,7 +98,7 @@ class RunSink:
         if hotfix.state not in ACTIVE_STATES:
             return STOP
         decision = classify(self.policy, request, worktree=self.spec.worktree, mode=self.spec.mode)
-        subject = one_line(redact(request.subject), 300)
+        subject = one_line(redact(_in_repo(request.subject, self.spec.worktree)), 300)
         now = self.bus.deps.clock.now
         if decision.verdict is Verdict.ALLOW:
             await self.bus.mutate(self.number, lambda h, _u: h.progress(at=now(), action=f"ran: {subject}"))
@@ -156,8 +157,15 @@ def _kind(breach: str) -> str:
     return breach
 
 
-def _describe(event: AgentEvent) -> str | None:
-    text = one_line(redact(event.text), 140) if event.text else ""
+def _in_repo(text: str, worktree: str) -> str:
+    """Paths inside the worktree as people know them, relative to the repository root (agents report
+    absolute ones; the worktree's own location is noise on a phone and differs per hotfix)."""
+    root = worktree.rstrip("/") + "/"
+    return text.replace(root, "") if worktree else text
+
+
+def _describe(event: AgentEvent, worktree: str) -> str | None:
+    text = one_line(redact(_in_repo(event.text, worktree)), 140) if event.text else ""
     match event.kind:
         case "started":
             return "agent started"
@@ -170,7 +178,8 @@ def _describe(event: AgentEvent) -> str | None:
         case "tool_failed":
             return f"{event.tool} failed" + (f": {text}" if text else "")
         case "files_changed":
-            return "edited " + ", ".join(event.paths[:3]) + (" …" if len(event.paths) > 3 else "")
+            paths = [_in_repo(p, worktree) for p in event.paths]
+            return "edited " + ", ".join(paths[:3]) + (" …" if len(paths) > 3 else "")
         case "finished":
             return "agent finished"
     return None
