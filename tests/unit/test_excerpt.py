@@ -262,11 +262,11 @@ def test_secret_in_a_hunk_section_or_path_is_masked() -> None:
 
 
 def test_control_characters_and_newlines_in_content_are_neutralised() -> None:
-    fd = file("src/a\nb.py", hunk(1, "+evil\x1b[2J\rline\u202eoverride"))
-    fd = FileDiff(path=fd.path, old_path=None, status="modified", added=1, removed=0,
-                  hunks=(DiffHunk(header="@@ -1 +1 @@", lines=(DiffLine(kind="+", text="a\nb\x07c"),)),))
+    lines = (DiffLine(kind="+", text="a\nb\x07c"), DiffLine(kind="+", text="evil\x1b[2J\rline\u202eoverride"))
+    fd = FileDiff(path="src/a\nb\x1b.py", old_path=None, status="modified", added=2, removed=0,
+                  hunks=(DiffHunk(header="@@ -1 +1,2 @@\x07", lines=lines),))
     out = excerpt_diff(diff(fd))
-    assert out.split("\n") == ["M src/a b.py (+1 −0)", "@@ -1 +1 @@", "+a bc"]
+    assert out.split("\n") == ["M src/a b.py (+2 −0)", "@@ -1 +1,2 @@", "+a bc", "+evil[2Jlineoverride"]
 
 
 def test_tabs_are_expanded() -> None:
@@ -298,3 +298,18 @@ def test_any_diff_fits_its_budget(spec: list[tuple[str, list[list[tuple[str, str
     lines = out.split("\n")
     assert len(lines) <= max_lines
     assert all(len(line) <= max(40, max_line_chars) for line in lines)
+
+
+def test_a_huge_diff_still_fits_and_keeps_the_diff_order() -> None:
+    files = tuple(file(f"src/pkg{i:04}/mod.py", hunk(1, context(3) + "\n" + added(5) + "\n" + context(3)))
+                  for i in range(2000))
+    out = excerpt_diff(diff(*files))
+    lines = out.split("\n")
+    assert len(lines) <= 40
+    headers = [line for line in lines if line.startswith("M ")]
+    assert headers == sorted(headers)
+    assert lines[-1].endswith(f"{2000 - len(headers)} more files")
+
+
+def test_diffstat_counts_binary_files_without_lines() -> None:
+    assert diffstat(diff(WEBHOOK, file("assets/logo.png", binary=True))) == "2 files, +3 −1"
