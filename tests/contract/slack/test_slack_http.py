@@ -218,6 +218,16 @@ async def test_revise_opens_a_modal_whose_submission_becomes_revise_hotfix(
     assert answer["user"] == "U111" and answer["thread_ts"] == "1700000000.000300"
 
 
+async def test_a_typed_command_that_needs_free_text_opens_the_modal_too(
+    sender: SlackSender, sink: FakeCommandSink, fake_slack: FakeSlackApi
+) -> None:
+    sink.script = lambda c: Reply(text="HF-7 (shop): what should change?", prompt="What should change?", hotfix_id=7)
+    await sender.slash("status 7", response_url=fake_slack.response_url(), trigger="9.9.slash-trigger")
+    await fake_slack.wait_for(lambda: fake_slack.views)
+    assert fake_slack.calls_of("views.open")[0].params["trigger_id"] == "9.9.slash-trigger"
+    assert '"c": "C0OPS"' in fake_slack.views[0]["private_metadata"]
+
+
 async def test_an_expired_trigger_falls_back_to_asking_in_text(
     sender: SlackSender, sink: FakeCommandSink, fake_slack: FakeSlackApi
 ) -> None:
