@@ -172,7 +172,8 @@ async def test_agent_crash_mid_run_is_a_failed_outcome(
     run = asyncio.create_task(runner.run(run_spec(worktree), sink))
 
     await sink.asked.wait()
-    [server] = [pid for pid in descendants(os.getpid()) if "app-server" in _cmdline(pid)]
+    servers = {pid: started for pid, started in descendants(os.getpid()).items() if "app-server" in _cmdline(pid)}
+    server = max(servers, key=servers.__getitem__)  # this run's: the newest (an earlier test's may be exiting)
     os.kill(server, signal.SIGKILL)
     outcome = await run
 
