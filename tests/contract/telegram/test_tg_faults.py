@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from tg_cards import status_card, stop_button
 from tg_fake_api import FakeBotApi
 from tg_fake_sink import FakeCommandSink
@@ -15,6 +16,10 @@ from adapters.telegram.notifier import telegram_throttle
 from bot.domain.values import ConversationRef, MessageRef
 
 OPS = ConversationRef(platform="telegram", key=str(GROUP))
+
+# PTB 22 itself reads RetryAfter.retry_after while building the exception and warns that the int becomes a
+# timedelta (PTB_TIMEDELTA=1 opts in; the notifier reads either). Not ours to fix in a test.
+pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 
 
 def quick_retries() -> Throttle:
