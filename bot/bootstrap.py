@@ -170,7 +170,7 @@ def _chat_adapters(app: App, settings: Settings) -> None:
         telegram = TelegramAdapter(
             token=settings.telegram_bot_token.get_secret_value(), sink=bus, base_url=settings.telegram_api_base_url,
             webhook_url=settings.telegram_webhook_url, webhook_secret=secret.get_secret_value() if secret else None,
-            webhook_port=settings.telegram_webhook_port or 8443)
+            webhook_port=settings.telegram_webhook_port or 8443, webhook_listen="0.0.0.0")
         router.register("telegram", telegram.notifier)
         app.adapters.append(telegram)
     if settings.slack_bot_token is not None:
