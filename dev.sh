@@ -15,7 +15,7 @@ if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$STAMP" 2>/dev/null)" != "$want" ]; 
   echo "dev.sh: setting up $VENV from requirements.lock (first run takes a few minutes)…" >&2
   "$PY" -m venv "$VENV"
   "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r requirements.lock
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps -e .
   echo "$want" > "$STAMP"
 fi
 cmd="${1:-run}"
