@@ -137,28 +137,27 @@ def status_card(h: Hotfix, ctx: CardContext) -> Card:
 def approval_card(h: Hotfix, a: Approval, ctx: CardContext) -> Card:
     """A command / escalation / scope approval request (a reply to the status card)."""
     if a.kind is ApprovalKind.SCOPE:
-        title, intro = _title(h, "scope grew"), "The run grew past its budget:"
+        title, intro = _title(h, "scope grew"), "budget crossed"
         approve = Button(label="Continue", action=ButtonAction.CONTINUE, token=a.id, style="primary")
         buttons: tuple[Button, ...] = (approve, Button(label="Stop", action=ButtonAction.STOP, token=a.id,
                                                        style="danger"))
     else:
         escalation = a.kind is ApprovalKind.ESCALATION
         title = _title(h, "⚠️ escalation: shared state" if escalation else "approval needed")
-        intro = "The agent wants to:"
+        intro = "the agent wants to run" if not a.subject.startswith(("Edit ", "Write ", "MultiEdit ", "fileChange ",
+                                                                        "NotebookEdit ")) else "the agent wants to edit"
         buttons = (Button(label="Approve", action=ButtonAction.APPROVE, token=a.id, style="primary"),
                    Button(label="Deny", action=ButtonAction.DENY, token=a.id),
                    Button(label="Stop", action=ButtonAction.STOP, token=a.id, style="danger"))
     who = ctx.escalation if a.kind is ApprovalKind.ESCALATION else ctx.approvers
-    body = [intro]
-    rule_lines = [f"Why a human: {one_line(redact(r), 200)}" for r in a.reasons]
-    body += rule_lines
+    body = [f"Why a human: {one_line(redact(r), 200)}" for r in a.reasons[:3]]
     if a.kind is ApprovalKind.ESCALATION:
         body.append(f"Only an escalation approver may approve ({_names(who)}), never the requester.")
     else:
         body.append(f"Who may approve: {_names(who)}")
     decided = a.decided_line() if not a.pending else None
     return Card(key=f"approval:{a.id}", kind="approval", title=title, hotfix_id=h.number,
-                body=tuple(body), code=truncate(redact(a.subject), 1500), code_label="request",
+                body=tuple(body), code=truncate(redact(a.subject), 1500), code_label=intro,
                 buttons=() if decided else buttons, decided=decided, blocker=None)
 
 
