@@ -16,7 +16,7 @@ from typing import Any
 from claude_agent_sdk import ClaudeAgentOptions
 from claude_agent_sdk._internal.transport.subprocess_cli import SubprocessCLITransport
 
-from adapters.agents.claude.process import ProcessTree
+from adapters.agents.process import ProcessTree
 
 __all__ = ["END_OF_STREAM", "ObservedCLITransport", "StreamFailure"]
 

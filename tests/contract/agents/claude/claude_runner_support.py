@@ -9,7 +9,7 @@ from pathlib import Path
 
 from claude_model_server import ScriptedModel
 
-from adapters.agents.claude.process import descendants
+from adapters.agents.process import descendants
 from bot.domain.agent import AgentEvent, Permission, PermissionBehavior
 from bot.domain.tool import ToolRequest
 

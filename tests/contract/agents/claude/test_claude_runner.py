@@ -14,8 +14,8 @@ import pytest
 from claude_model_server import ScriptedModel, stall, text, tool, unauthorized
 from claude_runner_support import ALLOW, RecordingSink, agent_env, own_descendants
 
-from adapters.agents.claude.process import is_alive
 from adapters.agents.claude.runner import ClaudeCodeRunner
+from adapters.agents.process import is_alive
 from bot.domain.agent import AgentRunSpec, Permission, PermissionBehavior
 
 pytestmark = pytest.mark.agent

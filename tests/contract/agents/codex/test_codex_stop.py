@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from adapters.agents.codex import CodexRunner
-from adapters.agents.codex.process import descendants
+from adapters.agents.process import descendants
 
 from .conftest import ALLOW, ScriptedSink, run_spec
 from .model_server import STALL, HttpError, ScriptedModelServer, exec_call, message
