@@ -34,6 +34,7 @@ __all__ = ["RunManager"]
 log = logging.getLogger(__name__)
 STOP = Permission(behavior=PermissionBehavior.STOP, message="Stopped by a person in chat.")
 STOP_GRACE_SECONDS = 3
+DISPATCH_STATES = frozenset({State.QUEUED, *ACTIVE_STATES})
 
 
 class RunManager:
@@ -95,8 +96,8 @@ class RunManager:
 
     async def dispatch(self) -> None:
         async with self._dispatching:
-            with self.deps.uow() as uow:
-                hotfixes = uow.hotfixes.list()
+            with self.deps.uow() as uow:  # queued and running ones are all next_runnable looks at
+                hotfixes = uow.hotfixes.list(states=DISPATCH_STATES)
                 freezes = uow.freezes.all()
             candidates = [h for h in hotfixes if h.number not in self._held or h.state is not State.QUEUED]
             for hotfix in next_runnable(candidates, freezes=freezes, limit=self.deps.config.max_concurrent_runs):
