@@ -196,10 +196,10 @@ def _figures(what: str, samples: list[float], note: str) -> list[Figure]:
 
 
 async def run(*, smoke: bool) -> list[Figure]:
-    figures = _figures("Approve → agent resumes", await approve_to_resume(2 if smoke else 30),
+    figures = _figures("Approve → agent resumes", await approve_to_resume(2 if smoke else 20),
                        "FakeAgentRunner behind the real Slack adapter and core (SQLite)")
     if bundled_cli_path() is None:
         return [*figures, Figure(benchmark="buttons", name="Stop → agent gone", value=0, unit="ms",
                                  note="skipped: claude-agent-sdk without its bundled CLI")]
-    return figures + _figures("Stop → agent process gone", await stop_to_gone(1 if smoke else 8),
+    return figures + _figures("Stop → agent process gone", await stop_to_gone(1 if smoke else 5),
                               "the real Claude Code CLI, stalled on the scripted model")

@@ -60,7 +60,9 @@ async def bot(slack_url: str, telegram_url: str, lifecycles: int) -> None:
 
     token, = [part for part in telegram_url.split("/bot")[1:2]]
     crew = people(["telegram:111"], ["telegram:222"])
-    bench = await open_core(people=crew, channels=(), notifiers={}, runner=LoopingAgent(FIX_SCRIPT))
+    shm = "/dev/shm" if Path("/dev/shm").is_dir() else None  # RAM-backed: fsync waits are not the subject here
+    bench = await open_core(people=crew, channels=(), notifiers={}, runner=LoopingAgent(FIX_SCRIPT),
+                            database_dir=shm)
     slack = SlackAdapter(bot_token="xoxb-1111-2222-fake", sink=bench.core.bus, signing_secret="bench-secret",
                          http_port=0, http_host="127.0.0.1", api_base_url=slack_url)
     telegram = TelegramAdapter(token=token, sink=bench.core.bus, base_url=telegram_url.split("/bot")[0] + "/bot",

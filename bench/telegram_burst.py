@@ -115,6 +115,8 @@ def _figure(name: str, bot: list[float], floor: list[float], *, met: bool | None
 
 async def run(*, smoke: bool) -> list[Figure]:
     count = 20 if smoke else 200
+    await echo_bot(3)  # warm-up: imports, first migrations, connection pools
+    await hotfix_bot(3, flood_limits=False)
     floor = await echo_bot(count)
     unlimited = await hotfix_bot(count, flood_limits=False)
     shipped = await hotfix_bot(count, flood_limits=True)

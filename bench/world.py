@@ -135,12 +135,13 @@ class BenchCore:
             self.tmp.cleanup()
 
 
-def sqlite_storage() -> tuple[Any, Any, tempfile.TemporaryDirectory[str]]:
-    """(engine, unit-of-work factory, temporary directory) for a migrated SQLite database."""
+def sqlite_storage(where: str | None = None) -> tuple[Any, Any, tempfile.TemporaryDirectory[str]]:
+    """(engine, unit-of-work factory, temporary directory) for a migrated SQLite database in a temporary
+    directory under ``where`` (default: the system's temporary directory, on disk)."""
     from storage.engine import make_engine, migrate
     from storage.uow import SqlUnitOfWorkFactory
 
-    tmp = tempfile.TemporaryDirectory(prefix="hotfix-bench-")
+    tmp = tempfile.TemporaryDirectory(prefix="hotfix-bench-", dir=where)
     engine = make_engine(f"sqlite:///{Path(tmp.name) / 'hotfix.db'}")
     migrate(engine)
     return engine, SqlUnitOfWorkFactory(engine), tmp
@@ -155,13 +156,13 @@ def people(requesters: Iterable[str], approvers: Iterable[str]) -> People:
 async def open_core(*, people: People, channels: tuple[str, ...], notifiers: Mapping[str, Notifier],
                     runner: AgentRunner | None = None, sqlite: bool = True, workspace: Any = None,
                     repo_path: str = REPO_PATH, state_dir: str = "/state", max_concurrent_runs: int = 2,
-                    verifier: Any = None) -> BenchCore:
+                    verifier: Any = None, database_dir: str | None = None) -> BenchCore:
     """Build and start the real core (``build_core``); storage is SQLite in a temporary directory unless
     ``sqlite`` is False (the in-memory fake). ``workspace`` defaults to a FakeWorkspace of ``BASE_FILES``."""
     workspace = workspace or ForgetfulWorkspace({REPO_PATH: BASE_FILES})
     engine = tmp = None
     if sqlite:
-        engine, uow, tmp = sqlite_storage()
+        engine, uow, tmp = sqlite_storage(database_dir)
     else:
         uow = FakeUnitOfWorkFactory()
     config = BotConfig(repos=(RepoConfig(name="shop", path=repo_path, channels=channels),), people=people,
