@@ -104,29 +104,42 @@ def command_from_mention(event: Mapping[str, Any]) -> Command:
     )
 
 
+def _part(body: Mapping[str, Any], *keys: str) -> Mapping[str, Any]:
+    """``body[k1][k2]…`` when every step is a mapping, else empty: payload shapes are not trusted."""
+    found: object = body
+    for key in keys:
+        found = found.get(key) if isinstance(found, Mapping) else None
+    return found if isinstance(found, Mapping) else {}
+
+
+def _text_of(part: Mapping[str, Any], key: str) -> str | None:
+    """A non-empty string or number field as text; anything else (lists, objects, blanks) counts as absent."""
+    value = part.get(key)
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        return None
+    return str(value) or None
+
+
 def _source_of(body: Mapping[str, Any], conversation: ConversationRef) -> MessageRef | None:
-    container = body.get("container") or {}
-    message = body.get("message") or {}
-    ts = message.get("ts") or container.get("message_ts")
+    container, message = _part(body, "container"), _part(body, "message")
+    ts = _text_of(message, "ts") or _text_of(container, "message_ts")
     if not ts:
         return None
-    thread = message.get("thread_ts") or container.get("thread_ts")
+    thread = _text_of(message, "thread_ts") or _text_of(container, "thread_ts")
     return MessageRef(conversation=conversation, key=str(ts), thread=str(thread) if thread else None)
 
 
 def _channel_id(body: Mapping[str, Any]) -> str | None:
-    channel = body.get("channel") or {}
-    container = body.get("container") or {}
-    found = channel.get("id") or container.get("channel_id")
-    return str(found) if found else None
+    return _text_of(_part(body, "channel"), "id") or _text_of(_part(body, "container"), "channel_id")
 
 
 def press_from_action(body: Mapping[str, Any], action: Mapping[str, Any]) -> PressButton | None:
     """A button press -> ``PressButton``; ``None`` when the value is not ``<action>:<token>`` of ours."""
     value = action.get("value")
-    user = body.get("user") or {}
+    user = _part(body, "user")
+    user_id = _text_of(user, "id")
     channel_id = _channel_id(body)
-    if not isinstance(value, str) or not user.get("id") or channel_id is None:
+    if not isinstance(value, str) or user_id is None or channel_id is None:
         return None
     prefix, sep, token = value.partition(":")
     try:
@@ -137,7 +150,7 @@ def press_from_action(body: Mapping[str, Any], action: Mapping[str, Any]) -> Pre
         return None
     conversation = conversation_of(channel_id)
     return PressButton(
-        actor=actor_of(str(user["id"])),
+        actor=actor_of(user_id),
         conversation=conversation,
         source=_source_of(body, conversation),
         actor_is_bot=bool(user.get("is_bot")),
@@ -149,17 +162,17 @@ def press_from_action(body: Mapping[str, Any], action: Mapping[str, Any]) -> Pre
 def revise_from_view(body: Mapping[str, Any], view: Mapping[str, Any]) -> ReviseHotfix | None:
     """A submitted revise modal -> ``ReviseHotfix``; ``None`` when its metadata is not ours."""
     target = RevisePrompt.from_metadata(str(view.get("private_metadata") or ""))
-    user = body.get("user") or {}
-    if target is None or not user.get("id"):
+    user_id = _text_of(_part(body, "user"), "id")
+    if target is None or user_id is None:
         return None
-    values = (view.get("state") or {}).get("values") or {}
-    feedback = ((values.get(REVISE_BLOCK_ID) or {}).get(REVISE_INPUT_ID) or {}).get("value") or ""
+    feedback = _part(view, "state", "values", REVISE_BLOCK_ID, REVISE_INPUT_ID).get("value")
+    feedback = feedback if isinstance(feedback, str) else ""
     conversation = conversation_of(target.conversation_key)
     source = MessageRef(conversation=conversation, key=target.thread, thread=target.thread) if target.thread else None
     return ReviseHotfix(
-        actor=actor_of(str(user["id"])),
+        actor=actor_of(user_id),
         conversation=conversation,
         source=source,
         hotfix_id=target.hotfix_id,
-        feedback=str(feedback).strip(),
+        feedback=feedback.strip(),
     )
