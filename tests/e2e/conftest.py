@@ -145,10 +145,6 @@ class AgentDriver:
         """Whether ``text`` reached the model in anything the agent sent (tool results, denials)."""
         raise NotImplementedError
 
-    def requests_sent(self) -> int:
-        """How many turns the agent has asked its model for."""
-        raise NotImplementedError
-
 
 class CodexDriver(AgentDriver):
     kind = AgentKind.CODEX
@@ -178,9 +174,6 @@ class CodexDriver(AgentDriver):
     def was_told(self, text: str) -> bool:
         return any(text in json.dumps(body.get("input")) for body in self.model.requests)
 
-    def requests_sent(self) -> int:
-        return len(self.model.requests)
-
 
 class ClaudeDriver(AgentDriver):
     kind = AgentKind.CLAUDE
@@ -208,9 +201,6 @@ class ClaudeDriver(AgentDriver):
 
     def was_told(self, text: str) -> bool:
         return any(text in json.dumps(body.get("messages")) for body in self.model.agent_requests)
-
-    def requests_sent(self) -> int:
-        return len(self.model.agent_requests)
 
 
 async def _codex_driver(tmp_path: Path) -> AsyncIterator[AgentDriver]:
