@@ -10,6 +10,7 @@ its ``.claude/settings*.json`` (hooks, allow rules, permission mode) and ``.mcp.
 code or approve tools around the bot's policy; the operator's user settings are left out too, so the bot's
 policy is the only thing that allows a tool the CLI would ask about. The agent's environment (API keys,
 ``ANTHROPIC_BASE_URL``, ``HOME``) passes through untouched, with the constructor's ``env`` laid over it.
+``AskUserQuestion`` is disallowed (never offered to the model): nobody can answer it inside a run.
 """
 
 from __future__ import annotations
@@ -20,13 +21,14 @@ import logging
 import os
 import shutil
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import claude_agent_sdk
 from claude_agent_sdk import (
+    CanUseTool,
     ClaudeAgentOptions,
     ClaudeSDKClient,
     PermissionResultAllow,
@@ -41,7 +43,7 @@ from adapters.agents.claude.transport import END_OF_STREAM, ObservedCLITransport
 from bot.domain.agent import AgentOutcome, AgentRunSpec, Permission, PermissionBehavior
 from bot.ports import AgentEventSink
 
-__all__ = ["ClaudeCodeRunner", "bundled_cli_path"]
+__all__ = ["DISALLOWED_TOOLS", "ClaudeCodeRunner", "agent_options", "bundled_cli_path"]
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +53,9 @@ _INTERRUPT_WAIT = 1.0  # s for the CLI to acknowledge an interrupt
 _EXIT_WAIT = 1.0  # s for the CLI to exit on stdin EOF after a stop
 _GRACEFUL_EXIT_WAIT = 3.0  # s after a finished turn (it flushes its session file)
 _KEEPALIVE_TYPES = frozenset({"keep_alive"})
+# Tools the agent is never offered. AskUserQuestion waits for a person to pick an answer inside the run; the bot
+# has no way to collect one there (people answer through approvals).
+DISALLOWED_TOOLS = ("AskUserQuestion",)
 
 Inbox = asyncio.Queue[dict[str, Any] | StreamFailure]
 
@@ -93,6 +98,28 @@ class ClaudeCodeRunner:
         return await turn.run()
 
 
+def agent_options(
+    spec: AgentRunSpec, *, cli_path: str, env: dict[str, str], model: str | None,
+    can_use_tool: CanUseTool, stderr: Callable[[str], None],
+) -> ClaudeAgentOptions:
+    """The SDK options of one run (see the module docstring for the settings)."""
+    return ClaudeAgentOptions(
+        cwd=spec.worktree,
+        cli_path=cli_path,
+        permission_mode="default",
+        can_use_tool=can_use_tool,
+        disallowed_tools=list(DISALLOWED_TOOLS),
+        system_prompt={"type": "preset", "preset": "claude_code", "append": spec.instructions},
+        setting_sources=[],
+        strict_mcp_config=True,
+        resume=spec.session_id,
+        model=model,
+        env=env,
+        max_buffer_size=MAX_LINE_BYTES,
+        stderr=stderr,
+    )
+
+
 class _ClaudeTurn:
     """One ``run`` call: the SDK client, the observed stream, the permission bridge and the watchdog."""
 
@@ -110,27 +137,14 @@ class _ClaudeTurn:
         self._waiting_on_person = 0
         self._stopped_by_person = False
         self._bridge_error: str | None = None
-        options = self._options(cli_path, env, model)
+        options = agent_options(
+            spec, cli_path=cli_path, env=env, model=model, can_use_tool=self._can_use_tool,
+            stderr=self._stderr_tail.append,
+        )
         self._transport = ObservedCLITransport(
             replace(options, permission_prompt_tool_name="stdio"), on_message=self._observe
         )
         self._client = ClaudeSDKClient(options, transport=self._transport)
-
-    def _options(self, cli_path: str, env: dict[str, str], model: str | None) -> ClaudeAgentOptions:
-        return ClaudeAgentOptions(
-            cwd=self._spec.worktree,
-            cli_path=cli_path,
-            permission_mode="default",
-            can_use_tool=self._can_use_tool,
-            system_prompt={"type": "preset", "preset": "claude_code", "append": self._spec.instructions},
-            setting_sources=[],
-            strict_mcp_config=True,
-            resume=self._spec.session_id,
-            model=model,
-            env=env,
-            max_buffer_size=MAX_LINE_BYTES,
-            stderr=self._stderr_tail.append,
-        )
 
     async def run(self) -> AgentOutcome:
         drain: asyncio.Task[None] | None = None

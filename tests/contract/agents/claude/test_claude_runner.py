@@ -343,6 +343,23 @@ async def test_the_repositorys_own_claude_settings_cannot_allow_tools_or_run_hoo
     assert not hook_marker.exists()
 
 
+async def test_ask_user_question_is_never_offered_and_refused_if_called_anyway(
+    model: ScriptedModel, runner: ClaudeCodeRunner, make_spec: SpecFactory
+) -> None:
+    question = {"question": "Which fix?", "header": "Fix", "multiSelect": False,
+                "options": [{"label": "plus", "description": "a + b"}, {"label": "sum", "description": "sum()"}]}
+    model.script(tool("AskUserQuestion", {"questions": [question]}), text("I will choose myself."))
+    sink = RecordingSink()
+    outcome = await runner.run(make_spec("Fix add()."), sink)
+
+    assert outcome.ok and outcome.final_text == "I will choose myself."
+    offered = {offer.get("name") for offer in model.agent_requests[0]["tools"]}
+    assert "Bash" in offered and "AskUserQuestion" not in offered
+    assert sink.requests == []
+    [refusal] = model.tool_results()
+    assert refusal.get("is_error") is True
+
+
 async def test_cancel_during_startup_kills_the_cli_and_its_children(
     tmp_path: Path, make_spec: SpecFactory
 ) -> None:
