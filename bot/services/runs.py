@@ -46,6 +46,7 @@ class RunManager:
         self.sinks: dict[int, RunSink] = {}
         self._dispatching = asyncio.Lock()
         self._held: set[int] = set()
+        self.orphans: list[str] = []
         bus.runs = self
         bus.subscribe(self.on_event)
 
@@ -123,10 +124,29 @@ class RunManager:
                           keep_pending=True)
 
         with self.deps.uow() as uow:
-            live = uow.hotfixes.list(states=ACTIVE_STATES)
-        for hotfix in live:
-            await self._if(hotfix.number, resume_or_interrupt)
+            everything = uow.hotfixes.list()
+        for hotfix in everything:
+            if hotfix.state in ACTIVE_STATES:
+                await self._if(hotfix.number, resume_or_interrupt)
+        await self._report_orphans(everything)
         await self.dispatch()
+
+    async def _report_orphans(self, hotfixes: list[Hotfix]) -> list[str]:
+        """Worktrees under the state dir that no hotfix owns (left by a crash between creating a worktree and
+        committing its hotfix, or by hand). They are reported, never deleted: a person may be using one."""
+        known = {h.worktree for h in hotfixes if h.worktree}
+        found: list[str] = []
+        for repo in self.deps.config.repos:
+            try:
+                found += await self.deps.workspace.find_orphans(
+                    repo_path=repo.path, root=self.deps.config.worktree_root(repo.name), known=known)
+            except Exception:
+                log.warning("could not look for orphaned worktrees of %s", repo.name)
+        if found:
+            log.warning("orphaned worktrees (no hotfix owns them): %s", ", ".join(p.rsplit("/", 2)[-2] + "/" +
+                                                                              p.rsplit("/", 1)[-1] for p in found))
+        self.orphans = found
+        return found
 
     async def shutdown(self) -> None:
         for number in list(self.tasks):

@@ -175,7 +175,7 @@ async def test_revise_continues_the_same_session(world: World) -> None:
     reply = await world.say("/hotfix revise 1 also log the order id")
     assert reply.ok, reply.text
     assert world.hotfix().state is State.REVIEW
-    first, second = world.agent.specs
+    _first, second = world.agent.specs
     assert second.session_id == "session-1" and "also log the order id" in second.prompt
 
 
@@ -260,3 +260,18 @@ async def test_worktree_path_is_under_the_state_dir(world: World) -> None:
     assert h.worktree == "/state/worktrees/shop/HF-1"
     assert world.workspace.created[0].path == h.worktree
     assert REPO_PATH not in (h.worktree or "")
+
+
+async def test_a_broken_repository_policy_holds_its_hotfixes(world: World) -> None:
+    from tests.unit.conftest import BASE_FILES
+
+    world.workspace.set_base(REPO_PATH, {**BASE_FILES, ".hotfix.toml": "max_files = 'many'\n"})
+    reply = await world.say("/hotfix checkout returns 500 for all users")
+    h = world.hotfix()
+    assert h.state is State.TRIAGE and "max_files" in h.triage_reason and ".hotfix.toml" in h.triage_reason
+    assert "held" in reply.text
+    # accepting it anyway does not run it under guessed defaults
+    await world.say("/hotfix accept 1", actor="telegram:444")
+    h = world.hotfix()
+    assert h.state is State.QUEUED and not world.agent.specs
+    assert "held" in h.last_action and "max_files" in h.last_action

@@ -88,3 +88,14 @@ async def test_nothing_committed_is_lost(world: World) -> None:
         assert [h.number for h in uow.hotfixes.list()] == [1, 2]
         assert "*" in uow.freezes.all()
     assert world2.hotfix(2).state is State.REJECTED
+
+
+async def test_orphaned_worktrees_are_found_at_start(world: World) -> None:
+    world.agent.scripts = [[]]
+    await world.say("/hotfix checkout returns 502 for all users")
+    # a worktree that no hotfix owns (a crash between creating it and committing the hotfix)
+    await world.workspace.create(repo_path="/srv/shop", base_branch="main", number=9, slug="x",
+                                 root="/state/worktrees/shop")
+    await crash(world)
+    world2 = await restart(world, FakeAgentRunner())
+    assert world2.core.runs.orphans == ["/state/worktrees/shop/HF-9"]
