@@ -58,6 +58,8 @@ STALE_FORM = "This form is no longer valid."
 _SEEN_EVENTS = 2048
 CORE_TURN = 0.25  # seconds a command has the core to itself before the next may enter
 CORE_PAUSE = 0.005  # seconds between two commands for the loop's I/O (the core may block the loop)
+QUIET = 0.02  # a command enters the core once no other has arrived for this long …
+QUIET_WAIT = 0.5  # … or after this long at most
 
 Answer = Callable[[str], Awaitable[object]]
 
@@ -81,6 +83,7 @@ class SlackListeners:
         self._background: set[asyncio.Future[object]] = set()
         self._core_entry = asyncio.Lock()
         self._in_core = 0
+        self._last_arrival = 0.0
 
     # --- /hotfix -------------------------------------------------------------------------------------------
 
@@ -186,6 +189,7 @@ class SlackListeners:
         unfinished ones: while it is not zero, a slash command is acknowledged at once ("Got it — filing…")
         instead of waiting its turn, so Slack's 3 s never depend on a backlog."""
         self._in_core += 1
+        self._last_arrival = asyncio.get_running_loop().time()
         handling = asyncio.ensure_future(self._take_turn(command))
         handling.add_done_callback(self._left_core)
         return handling
@@ -195,10 +199,19 @@ class SlackListeners:
 
     async def _take_turn(self, command: Command) -> Reply:
         async with self._core_entry:
+            await self._quiet_moment()
             handling = asyncio.ensure_future(self._sink.handle(command))
             await asyncio.wait({handling}, timeout=CORE_TURN)
             await asyncio.sleep(CORE_PAUSE)  # let acks and other I/O through before the next command enters
         return await handling
+
+    async def _quiet_moment(self) -> None:
+        """Wait until no command has arrived for ``QUIET`` seconds (at most ``QUIET_WAIT``): the acks of a
+        burst go out before the core starts on it, since the core may block the loop."""
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + QUIET_WAIT
+        while (idle := loop.time() - self._last_arrival) < QUIET and loop.time() < give_up:
+            await asyncio.sleep(QUIET - idle)
 
     # --- background work after the ack ---------------------------------------------------------------------
 
