@@ -247,3 +247,19 @@ def test_a_modal_submission_becomes_revise_hotfix() -> None:
 @pytest.mark.parametrize("metadata", ["", "7", json.dumps({"h": "7", "c": "C", "t": None}), "{broken"])
 def test_a_foreign_modal_is_not_a_command(metadata: str) -> None:
     assert revise_from_view({"user": {"id": "U111"}}, {"private_metadata": metadata}) is None
+
+
+def test_the_app_manifest_matches_what_the_adapter_serves() -> None:
+    from pathlib import Path
+
+    from adapters.slack.app import EVENTS_PATH
+    from adapters.slack.listeners import SLASH_COMMAND
+
+    manifest = json.loads((Path(__file__).parents[3] / "adapters" / "slack" / "manifest.json").read_text())
+    [command] = manifest["features"]["slash_commands"]
+    assert command["command"] == SLASH_COMMAND
+    settings = manifest["settings"]
+    urls = [command["url"], settings["event_subscriptions"]["request_url"], settings["interactivity"]["request_url"]]
+    assert all(url.endswith(EVENTS_PATH) for url in urls)
+    assert settings["event_subscriptions"]["bot_events"] == ["app_mention"]
+    assert {"commands", "chat:write", "files:write"} <= set(manifest["oauth_config"]["scopes"]["bot"])
