@@ -78,7 +78,7 @@ class SlackDesk:
     async def file(self, channel: str, text: str) -> None:
         status, _, body = await self.sender.slash(text, user="U111", channel=channel,
                                                   response_url=self.fake.response_url(channel))
-        if status != 200 or "HF-" not in body:
+        if status != 200:  # the ack carries the reply, or "Got it — filing…" when filing took over 2 s
             raise RuntimeError(f"filing failed: {status} {body[:120]}")
 
     def button(self, channel: str, label: str) -> tuple[str, dict[str, Any], str | None] | None:
