@@ -85,7 +85,7 @@ def _pem_block_start(line: str) -> int:
 
 # A whole line that is nothing but a long high-entropy base64 blob: a key body seen without its BEGIN line.
 _BASE64_LINE = re.compile(
-    r"^(?P<lead>[+\- ]?[ \t]*[\"']?)(?P<blob>[A-Za-z0-9+/]{40,}+={0,2})(?P<tail>(?:\\n)?[\"']?[,;]?[ \t]*)$",
+    r"^(?P<lead>[+\- ]?[ \t]*[\"']?)(?P<blob>[A-Za-z0-9+/]{40,}+={0,2})(?P<tail>(?:\\n)?[\"']?[,;]?[ \t\r]*)$",
     re.MULTILINE,
 )
 

@@ -207,7 +207,7 @@ def _assignment_replacer(*, in_command: bool = False) -> Callable[[re.Match[str]
 
 _ENV_LINE = re.compile(
     r"^(?P<head>[+\- ]?[ \t]*(?:export[ \t]+)?[A-Za-z_][A-Za-z0-9_.\-]{0,80}+[ \t]*[=:][ \t]*)"
-    r"(?P<quote>[\"']?)(?P<value>[^\s\"'#]{16,512}+)(?P=quote)(?P<tail>[ \t]*(?:#[^\n]*)?)$",
+    r"(?P<quote>[\"']?)(?P<value>[^\s\"'#]{16,512}+)(?P=quote)(?P<tail>[ \t\r]*(?:#[^\n]*)?)$",
     re.MULTILINE,
 )
 _HEX_OR_UUID = re.compile(r"[0-9a-fA-F\-]+")

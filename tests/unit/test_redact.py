@@ -220,3 +220,11 @@ def test_fragments_of_secret_syntax_never_break_idempotence(parts: list[str]) ->
     assert redact(once) == once
     lines = text.split("\n")
     assert len(redact_lines(lines)) == len(lines)
+
+
+@pytest.mark.parametrize("sample", [s for s in SECRETS if not s.anywhere or "\n" in s.text], ids=lambda s: s.name)
+def test_windows_line_endings_do_not_hide_line_based_secrets(sample: SecretSample) -> None:
+    text = "\r\n".join(["first", *sample.text.split("\n"), "last"])
+    out = redact(text)
+    assert sample.secret not in out
+    assert out.endswith("\r\nlast")
