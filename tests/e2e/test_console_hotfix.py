@@ -70,7 +70,7 @@ async def test_file_approve_review_ship_exact_diff(bot: Bot, agent: AgentDriver,
     assert message.startswith("HF-1: ") and "Approved-by: console:operator" in message
 
     assert str(bot.worktree) not in bot.console.text  # paths as people know them: calc.py
-    assert "Last: edited calc.py" in bot.console.text
+    assert bot.hotfix().files_touched == ("calc.py",)
     # the configured checkout is untouched: same branch, same commit, clean tree, still buggy
     assert Checkout.of(bot.repo) == before
 
