@@ -231,7 +231,7 @@ async def test_shared_state_ship_needs_an_escalation_member_other_than_the_reque
     assert (await press_approval(ButtonAction.APPROVE)(world, 1, ESCALATION_2, False)).ok  # the write itself
     h = world.hotfix()
     assert h.state is State.REVIEW and h.current_approval() is not None
-    assert h.current_approval().kind is ApprovalKind.ESCALATION  # type: ignore[union-attr]
+    assert h.current_approval().kind is ApprovalKind.ESCALATION
     for actor in (APPROVER, ESCALATION, FILER, TRIAGE_OWNER):
         reply = await press_approval(ButtonAction.APPROVE)(world, 1, actor, False)
         assert not reply.ok and reply.text.startswith("Not allowed"), actor

@@ -57,7 +57,7 @@ async def test_a_superseded_review_cannot_ship_the_new_diff(world: World) -> Non
     await enter(world, "review")
     h = world.hotfix()
     old = h.approvals[-1].id
-    world.workspace.write(h.worktree, FIX, FIXED + "# changed after review\n")  # type: ignore[arg-type]
+    world.workspace.write(h.worktree, FIX, FIXED + "# changed after review\n")
     reply = await world.send(press(ButtonAction.APPROVE, old))
     reason_only(reply)
     assert "changed since it was shown" in reply.text
