@@ -77,6 +77,7 @@ def sample_repo(tmp_path: Path) -> Path:
         "test_calc.py": TEST_CALC,
         ".hotfix.toml": f'test_command = "{TEST_COMMAND}"\nmax_files = 5\n',
         ".gitignore": "__pycache__/\n",
+        "requirements.txt": "requests==2.31.0\n",
     }
     for name, text in files.items():
         (repo / name).write_text(text)
