@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import pairwise
 
 from bot.render.private_key import redact_base64_lines, redact_inline_private_keys, redact_private_key_lines
 from bot.render.secret_token import (
@@ -113,7 +114,7 @@ _CLI_FLAG = re.compile(
     r"(?P<value>\"(?:[^\"\\\n]|\\.)*+\"|'(?:[^'\\\n]|\\.)*+'|[^\s\"'`;&|<>\-][^\s\"'`;&|<>]*+)"
 )
 _SENSITIVE = re.compile(
-    r"pass(?:word|wd|phrase|code)?(?![a-z])|passwd|pwd|secret|token|api[_.\-]?key|access[_.\-]?key"
+    r"pass(?:word|wd|phrase|code)(?![a-z])|(?<=[_.\-])pass(?![a-z])|passwd|pwd|secret|token|api[_.\-]?key|access[_.\-]?key"
     r"|private[_.\-]?key|(?:encryption|signing|master|client|app|consumer|license|session|account)[_.\-]?key"
     r"|credential|(?<![a-z])auth(?![a-z])|authorization|auth[_.\-]?(?:key|code|token|header)|cookie"
     r"|sas[_.\-]?key|(?<![a-z])dsn(?![a-z])"
@@ -123,7 +124,7 @@ _NOT_SENSITIVE = re.compile(
     r"|secrets|passwords|credentials|[_.\-](?:file|path|dir|env|name|id|ids|url|uri|header|field|prompt|hint"
     r"|policy|rotation|length|len|min|max|required|enabled|regex|pattern|ref|type|count|ttl|version|age"
     r"|domain|secure|samesite|httponly|expires|timeout|stdin)$"
-    r"|^(?:old)?pwd$|^max[_.\-]|^min[_.\-]|^num[_.\-]|passport|bypass|compass|passthrough|password[_.\-]?reset"
+    r"|^(?:old)?pwd$|^(?:max|min|num|is|has|use|enable|disable)[_.\-]|passport|bypass|compass|passthrough|password[_.\-]?reset"
     r"|keyboard"
 )
 _TYPE_WORDS = frozenset({
@@ -131,6 +132,10 @@ _TYPE_WORDS = frozenset({
     "str", "string", "bytes", "int", "bool", "any", "secretstr", "secretbytes", "env", "inherit", "omit",
     "redacted", "masked", "hidden", "object", "text", "varchar", "char", "bearer", "basic", "token",
 })
+_TEMPLATE = re.compile(r"\{[A-Za-z0-9_.!:]{0,40}\}|%[sdrfi]|%\([A-Za-z_]+\)[sdrfi]")
+_LABEL = re.compile(r"[a-z_ .,:*'\[\]\-]*|[A-Z_]+")  # "upgrades", "done.", "REVISION_SCRIPT_FILENAME"
+_PASSWORD_WORDS = ("pass", "pwd", "secret")
+_WORDS = re.compile(r"[A-Za-z]++(?:[-'][A-Za-z]++)*+")
 _CODE_REFERENCE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*+(?:\.[A-Za-z_][A-Za-z0-9_]*+)*+")
 _NEARBY = 240  # how far a rule looks around a match for the rest of its line (keeps it linear)
 
@@ -140,15 +145,18 @@ def _is_placeholder(value: str) -> bool:
     lowered = bare.lower()
     if not bare or lowered in _TYPE_WORDS or "[redacted" in lowered:
         return True
-    if bare.startswith(("$", "{{", "{%", "#{", "%(", "!vault", "process.env")):
+    if bare.startswith(("$", "{{", "{%", "#{", "%(", "!vault", "process.env", "[", ":")):
         return True  # a reference or a template, not a value
     if bare.startswith("<") and bare.endswith(">"):
         return True  # <password>
+    if _TEMPLATE.search(bare):
+        return True  # "Bearer {}".format(token), f"{token}", "%s"
     return len(set(bare)) == 1  # "xxxxxxxx", "********"
 
 
 def _is_sensitive_key(key: str) -> bool:
-    lowered = key.lower()
+    """Whether ``key`` names a secret; of a dotted key (``self._token``, ``token.kind``) the last part decides."""
+    lowered = key.lower().rsplit(".", 1)[-1].lstrip("_")
     return _SENSITIVE.search(lowered) is not None and _NOT_SENSITIVE.search(lowered) is None
 
 
@@ -167,21 +175,46 @@ def _alone_on_line(before: str, after: str) -> bool:
     return lead in ("", '"', "'") and (tail in ("", ";") or tail.startswith(("#", "//")))
 
 
-def _unquoted_is_secret(match: re.Match[str], value: str) -> bool:
+def _unquoted_is_secret(match: re.Match[str], value: str, *, in_command: bool = False) -> bool:
     """Whether an unquoted value holds a secret rather than code that reads one, or prose."""
+    head = match.group("head")
+    name = _CODE_REFERENCE.fullmatch(value) is not None
+    has_digit = any(c.isdigit() for c in value)
+    if in_command:  # --password=x always; --password x unless a plain word ("the --password option")
+        return head == "=" or has_digit or not (name or _WORDS.fullmatch(value))
+    if head.strip() == "==":
+        return False  # a comparison in code
+    if value.isdigit() and len(value) < 12 and not _is_password_key(match.group("key")):
+        return False  # _COOKIE_QUOTA_TOTAL = 3000
+    if head.strip() == ":" and name and not has_digit and value[0] in "ABCDEFGHIJKLMNOPQRSTUVWXYZ_":
+        return False  # a type annotation: token: AttributeEventToken
     before, after = _line_around(match.string, match.start(), match.end())
     if after.startswith(("(", "[", ".")):
         return False  # a call, an index or an attribute: code reading a secret
     if before.endswith(("?", "&")):
         return True  # a URL query parameter
-    name = _CODE_REFERENCE.fullmatch(value) is not None
-    quoted_key = match.group("lead") != "" and match.group("head").startswith(match.group("lead"))
+    quoted_key = match.group("lead") != "" and head.startswith(match.group("lead"))
     if name and ("." in value or (value.isupper() and "_" in value) or quoted_key):
         return False  # self.token, os.environ, GITHUB_TOKEN (a variable's name), {"password": password}
+    # `token = value` or `token: str = value`: code (or INI), not .env or YAML
+    spaced = head.startswith((" ", "\t")) or (head.startswith(":") and "=" in head)
+    if name and spaced and not has_digit:
+        return False  # self.token = token
     if _alone_on_line(before + match.group("lead"), after):
         return True  # .env, YAML, INI: the value is the whole rest of the line
     # In the middle of a line a bare word is code (password=password) or prose (password: see vault).
-    return not name or any(c.isdigit() for c in value)
+    return not (name or _WORDS.fullmatch(value)) or has_digit
+
+
+def _is_label(key: str, value: str) -> bool:
+    """A quoted word with no digits under a token-ish name is a label (``upgrade_token = "upgrades"``); under a
+    password-ish name it may be the password itself."""
+    return not _is_password_key(key) and not any(c.isdigit() for c in value) and _LABEL.fullmatch(value) is not None
+
+
+def _is_password_key(key: str) -> bool:
+    lowered = key.lower()
+    return any(word in lowered for word in _PASSWORD_WORDS)
 
 
 def _assignment_replacer(*, in_command: bool = False) -> Callable[[re.Match[str]], str]:
@@ -191,11 +224,15 @@ def _assignment_replacer(*, in_command: bool = False) -> Callable[[re.Match[str]
             return match.group(0)
         if in_command and not at_token_start(match.string, match.start()):
             return match.group(0)  # a dash inside a word, not a flag
+        if not in_command and match.group("head")[:1] in " \t" and match.group("head").strip()[:1] == ":":
+            return match.group(0)  # "Pass :obj:" is prose; YAML and JSON put the colon right after the key
         head = match.group("lead") + match.group("key") + match.group("head")
         if value[0] in "\"'" and len(value) >= 2 and value[-1] == value[0]:
             inner = value[1:-1]
+            if _is_label(match.group("key"), inner):
+                return match.group(0)
             return head + value[0] + mask("", inner, generic_keep(inner)) + value[0]
-        if not (in_command or _unquoted_is_secret(match, value)):
+        if not _unquoted_is_secret(match, value, in_command=in_command):
             return match.group(0)
         return head + mask("", value, generic_keep(value))
 
@@ -206,8 +243,8 @@ def _assignment_replacer(*, in_command: bool = False) -> Callable[[re.Match[str]
 # High-entropy values in .env-like lines
 
 _ENV_LINE = re.compile(
-    r"^(?P<head>[+\- ]?[ \t]*(?:export[ \t]+)?[A-Za-z_][A-Za-z0-9_.\-]{0,80}+[ \t]*[=:][ \t]*)"
-    r"(?P<quote>[\"']?)(?P<value>[^\s\"'#]{16,512}+)(?P=quote)(?P<tail>[ \t\r]*(?:#[^\n]*)?)$",
+    r"^(?P<head>[+\- ]?[ \t]*(?:export[ \t]+)?(?P<key>[A-Za-z_][A-Za-z0-9_.\-]{0,80}+)(?P<sep>[ \t]*[=:][ \t]*))"
+    r"(?P<quote>[\"']?)(?P<value>[A-Za-z0-9+/=_\-.~:]{16,512}+)(?P=quote)(?P<tail>[ \t\r]*(?:#[^\n]*)?)$",
     re.MULTILINE,
 )
 _HEX_OR_UUID = re.compile(r"[0-9a-fA-F\-]+")
@@ -222,13 +259,21 @@ def _random_value(value: str) -> bool:
         return False
     if not (has_classes(value, digit=False) or len(value) >= 32):
         return False
-    return entropy(value) >= (3.5 if len(value) < 24 else 4.0)
+    return _class_switches(value) >= 0.35 and entropy(value) >= (3.5 if len(value) < 24 else 4.0)
+
+
+def _class_switches(value: str) -> float:
+    """How often neighbours differ in kind (upper, lower, digit, other): ~0.6 for random text, ~0.2 for CamelCase."""
+    kinds = ["u" if c.isupper() else "l" if c.islower() else "d" if c.isdigit() else "o" for c in value]
+    return sum(1 for a, b in pairwise(kinds) if a != b) / max(1, len(value) - 1)
 
 
 def _redact_env_entropy(text: str) -> str:
     def replace(match: re.Match[str]) -> str:
         value = match.group("value")
-        if already_masked(match, value) or _is_placeholder(value) or not _random_value(value):
+        key, sep = match.group("key"), match.group("sep")
+        env_like = not any(c.islower() for c in key) or not sep.startswith((" ", "\t"))  # not `name = value` code
+        if not env_like or already_masked(match, value) or _is_placeholder(value) or not _random_value(value):
             return match.group(0)
         quote = match.group("quote")
         return (match.group("head") + quote + mask("", value, generic_keep(value)) + quote
