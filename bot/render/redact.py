@@ -28,7 +28,10 @@ What is deliberately not masked (documented decisions):
 - placeholders and references: empty values, ``$VAR``/``${VAR}``/``${{ secrets.X }}``, ``<password>``,
   ``{{ template }}``, ``****``, null/none/true/false, type names (``password: str``);
 - code that reads a secret rather than holding one: ``token = self.token``, ``password=password``,
-  ``secret = os.environ["X"]``, ``token = get_token()``, ``{"password": password}``, ``token: GITHUB_TOKEN``;
+  ``secret = os.environ["X"]``, ``token = get_token()``, ``{"password": password}``, ``token: GITHUB_TOKEN``,
+  comparisons (``if token == 0``), type annotations (``token: AuthToken``), format templates
+  (``"Bearer {}"``, ``"%s"``), and digit-free labels under token-ish names (``upgrade_token = "upgrades"``;
+  under password-ish names a quoted word is masked, it may be the password);
 - prose: an unquoted value followed by more words on the line, as in ``password: see vault`` — a person may
   write that, and a real password in such a line is usually quoted or at least has a digit or symbol in it
   (``password: hunter2 please`` is masked, ``password: see vault`` is not). Quoted values are always masked.
