@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import importlib
 import logging
 import sys
@@ -51,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in names:
         began = time.perf_counter()
         print(f"· {name} …", end=" ", flush=True)
+        gc.collect()
         try:
             module = importlib.import_module(BENCHMARKS[name])
             figures.extend(asyncio.run(module.run(smoke=args.smoke)))
