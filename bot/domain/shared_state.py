@@ -67,6 +67,9 @@ BUILT_IN_SHARED_STATE: tuple[tuple[str, tuple[str, ...]], ...] = (
         "docker-compose*.yml", "docker-compose*.yaml", "compose.yml", "compose.yaml", "compose.*.yml", "compose.*.yaml",
     )),
     ("environment or secrets file", SECRET_FILE_PATTERNS),
+    # A coding agent's own configuration: hooks, notify commands, MCP servers and allow rules that a later turn
+    # (a new agent process in the same worktree) could load without asking anyone.
+    ("agent configuration", (".claude/", ".codex/", ".agents/", ".mcp.json", ".cursor/", ".gemini/")),
 )
 
 
