@@ -5,7 +5,7 @@ The corpus is tests/unit/secret_corpus.py (realistic formats, fake values)."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import pytest
 
@@ -13,7 +13,7 @@ from bot.domain.agent import AgentEvent
 from bot.render.card import Card
 from bot.services.commands import Reply
 from tests.adversarial.conftest import APPROVER, FILER, URGENT, cmd, edit, writes
-from tests.fakes.verifier import ScriptedResult
+from tests.fakes.agent import Step
 from tests.unit.conftest import World
 from tests.unit.secret_corpus import SECRETS, SecretSample
 
@@ -51,7 +51,7 @@ def everything_seen(world: World, replies: list[Reply], caplog: pytest.LogCaptur
     return "\n".join(seen)
 
 
-def leaked(samples: list[SecretSample], seen: str) -> list[str]:
+def leaked(samples: Sequence[SecretSample], seen: str) -> list[str]:
     return [s.name for s in samples if s.secret in seen]
 
 
@@ -60,7 +60,7 @@ async def reads_of_everything(world: World) -> list[Reply]:
                                                                  "/hotfix diff 1", "/hotfix queue")]
 
 
-def planted_lines(samples: list[SecretSample]) -> str:
+def planted_lines(samples: Sequence[SecretSample]) -> str:
     return "\n".join(s.text for s in samples)
 
 
@@ -86,7 +86,8 @@ async def test_agent_prose_tool_output_and_report(world: World, logs: pytest.Log
 
 async def test_every_secret_alone_in_agent_prose(world: World, logs: pytest.LogCaptureFixture) -> None:
     """One secret per line, as the agent's last word (the status card shows it as the last action)."""
-    world.agent.scripts = [[AgentEvent(kind="said", text=s.text) for s in SECRETS] + ["hang"]]
+    said: list[Step] = [AgentEvent(kind="said", text=s.text) for s in SECRETS]
+    world.agent.scripts = [[*said, "hang"]]
     replies = [await world.say(URGENT, actor=FILER), await world.say("/hotfix log 1", actor=APPROVER)]
     assert leaked(SECRETS, everything_seen(world, replies, logs)) == []
 
