@@ -94,16 +94,17 @@ def _tree_below(roots: list[int], *, with_groups: bool) -> dict[int, int]:
     """Every live descendant of ``roots`` (with ``with_groups``, also every live member of a group one of them
     or of those leads) as pid -> start time, from one pass over ``/proc``."""
     processes = _live_processes()
+    own_group = os.getpgrp()  # never taken for ours as a whole
     children: dict[int, list[int]] = {}
     for pid, stat in processes.items():
         children.setdefault(stat.parent, []).append(pid)
-        if with_groups and stat.group != pid:
+        if with_groups and stat.group not in (pid, own_group):
             children.setdefault(stat.group, []).append(pid)
     found: dict[int, int] = {}
-    stack = list(roots)
+    stack, skip = list(roots), set(roots)
     while stack:
         for child in children.get(stack.pop(), []):
-            if child not in found and child not in roots:
+            if child not in found and child not in skip:
                 found[child] = processes[child].started
                 stack.append(child)
     return found
