@@ -6,6 +6,7 @@ conformance suite that both pass.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
     from bot.domain.audit import DomainEvent
     from bot.domain.deadline import Deadline
     from bot.domain.hotfix import Hotfix
-    from bot.domain.queue import Freeze
+    from bot.domain.queue import Freeze, QueueEntry
     from bot.domain.values import State
     from bot.render.card import Card
     from bot.services.commands import Command, Reply
@@ -180,7 +181,15 @@ class HotfixRepository(Protocol):
         """The hotfix owning a button token: its card token or one of its approval ids."""
         ...
 
-    def list(self, *, states: Collection[State] | None = None, repo: str | None = None) -> list[Hotfix]: ...
+    def list(self, *, states: Collection[State] | None = None, repo: str | None = None,
+             since: datetime | None = None) -> list[Hotfix]:
+        """Hotfixes (``since``: created at or after) with their approvals, for reading: the audit trail may be
+        left out, and changes are not saved — change a hotfix loaded with ``get``."""
+        ...
+
+    def queue(self) -> builtins.list[QueueEntry]:
+        """Every open (non-terminal) hotfix as a light queue entry, cheap enough for every event."""
+        ...
 
     def next_number(self) -> int: ...
 

@@ -36,9 +36,9 @@ class SqlUnitOfWork:
         except Exception:
             self.session.rollback()
             raise
-        for hotfix, _version, _audit in self.hotfixes.seen.values():
-            self._events.extend(hotfix.events)
-            hotfix.events.clear()
+        for tracked in self.hotfixes.seen.values():
+            self._events.extend(tracked.hotfix.events)
+            tracked.hotfix.events.clear()
 
     def rollback(self) -> None:
         self.session.rollback()

@@ -17,7 +17,7 @@ from bot.domain.audit import (
 )
 from bot.domain.hotfix import Hotfix
 from bot.domain.noise import queue_noise
-from bot.domain.queue import frozen_reason, queue_position
+from bot.domain.queue import frozen_reason, queue_order, queue_position
 from bot.domain.values import ApprovalKind, ConversationRef, Priority, State
 from bot.ports import Notifier
 from bot.render.card import Card
@@ -31,16 +31,18 @@ __all__ = ["CardPublisher", "card_context", "status_card_for"]
 
 log = logging.getLogger(__name__)
 RUNTIME_KINDS = (ApprovalKind.COMMAND, ApprovalKind.ESCALATION, ApprovalKind.SCOPE)
+RECONCILE_ENDED_WITHIN = timedelta(days=1)
 
 
-def card_context(bus: MessageBus, hotfix: Hotfix) -> CardContext:
+def card_context(bus: MessageBus, hotfix: Hotfix, *, position: int | None = None) -> CardContext:
     people = bus.deps.config.people
     with bus.deps.uow() as uow:
-        queued = uow.hotfixes.list(states=[State.QUEUED]) if hotfix.state is State.QUEUED else []
+        if position is None and hotfix.state is State.QUEUED:
+            position = queue_position(hotfix, uow.hotfixes.queue())
         freeze = frozen_reason(uow.freezes.all(), hotfix.repo)
     return CardContext(
         now=bus.deps.clock.now(),
-        queue_position=queue_position(hotfix, queued) if queued else None,
+        queue_position=position,
         frozen=freeze.reason if freeze else None,
         approvers=people.who_may_approve(ApprovalKind.COMMAND, requester=hotfix.requester),
         escalation=people.who_may_approve(ApprovalKind.ESCALATION, requester=hotfix.requester),
@@ -58,7 +60,7 @@ class CardPublisher:
     def __init__(self, bus: MessageBus, notifier: Notifier) -> None:
         self.bus = bus
         self.notifier = notifier
-        self._noise_sent: tuple[str, ...] = ()
+        self._noise_sent: set[str] = set()
 
     async def __call__(self, event: DomainEvent) -> None:
         hotfix = self.bus.read(event.number)
@@ -78,24 +80,39 @@ class CardPublisher:
                 await self._approval_decided(hotfix, event.approval_id)
             case ReviewReady():
                 await self._post_review(hotfix)
+                await self._warn_noise(with_files=True)
             case ApprovalNudged():
                 await self._nudge(hotfix, event.approval_id, event.step)
 
     async def reconcile(self) -> None:
-        """At start: every open hotfix's cards are brought up to date with what was committed while the bot
-        (or the chat platform) was down, and any card that never made it out is posted now."""
+        """At start: every card of an open hotfix, or of one that ended within ``RECONCILE_ENDED_WITHIN`` (the
+        bot may have died between the last commit and its card edits), is brought up to date with what was
+        committed while the bot (or the chat platform) was down; decided approvals lose their buttons, and any
+        card that never made it out is posted now. Edits of unchanged cards are no-ops on the platform."""
+        now = self.bus.deps.clock.now()
         with self.bus.deps.uow() as uow:
-            open_ones = [h for h in uow.hotfixes.list() if not h.is_terminal]
-        for hotfix in open_ones:
+            hotfixes = [h for h in uow.hotfixes.list() if not h.is_terminal
+                        or (h.updated_at is not None and now - h.updated_at <= RECONCILE_ENDED_WITHIN)]
+        for hotfix in hotfixes:
             try:
-                await self.refresh_status(hotfix)
-                for approval in hotfix.pending_approvals():
-                    if approval.kind in RUNTIME_KINDS and approval.message is None:
-                        await self._post_approval(self.bus.read(hotfix.number), approval.id)
-                if hotfix.state is State.REVIEW and hotfix.review_message is None:
-                    await self._post_review(self.bus.read(hotfix.number))
+                await self._reconcile_one(hotfix)
             except Exception:
                 log.warning("could not bring the cards of %s up to date", hotfix.hid, exc_info=True)
+
+    async def _reconcile_one(self, hotfix: Hotfix) -> None:
+        await self.refresh_status(hotfix)
+        context = card_context(self.bus, hotfix)
+        for approval in hotfix.approvals:
+            if approval.kind not in RUNTIME_KINDS:
+                continue
+            if approval.pending and approval.message is None and not hotfix.is_terminal:
+                await self._post_approval(self.bus.read(hotfix.number), approval.id)
+            elif not approval.pending and approval.message is not None:
+                await self.notifier.edit(approval.message, approval_card(hotfix, approval, context))
+        if hotfix.state is State.REVIEW and hotfix.review_message is None:
+            await self._post_review(self.bus.read(hotfix.number))
+        elif hotfix.review_message is not None:
+            await self._edit_review(hotfix)
 
     async def _post_status(self, hotfix: Hotfix) -> None:
         ref = await self.notifier.post(hotfix.conversation, status_card_for(self.bus, hotfix), thread=None)
@@ -108,11 +125,12 @@ class CardPublisher:
             await self.notifier.edit(hotfix.card, status_card_for(self.bus, hotfix))
 
     async def _refresh_queue(self) -> None:
+        """Everyone behind a hotfix that left the queue moved up: their cards show the new positions."""
         with self.bus.deps.uow() as uow:
             queued = uow.hotfixes.list(states=[State.QUEUED])
-        for h in queued:
+        for position, h in enumerate(queue_order(queued), start=1):
             if h.card is not None:
-                await self.notifier.edit(h.card, status_card_for(self.bus, h))
+                await self.notifier.edit(h.card, status_card(h, card_context(self.bus, h, position=position)))
 
     async def _post_approval(self, hotfix: Hotfix, approval_id: str) -> None:
         approval = hotfix.approval(approval_id)
@@ -188,21 +206,26 @@ class CardPublisher:
         if hotfix.state is State.TRIAGE:
             await self._safe_reply(owner, f"{hotfix.label} is held for triage: {hotfix.triage_reason} — "
                                           f"accept {hotfix.number} or reject {hotfix.number} <reason>")
-        warnings = self._noise()
-        if warnings and warnings != self._noise_sent:
-            self._noise_sent = warnings
-            await self._safe_reply(owner, "Hotfix queue noise: " + "; ".join(warnings))
+        await self._warn_noise(with_files=False)
 
-    def _noise(self) -> tuple[str, ...]:
+    async def _warn_noise(self, *, with_files: bool) -> None:
+        """Queue-noise signals for the triage owner: many open p0s, a long queue (checked at filing), the same
+        file touched by several hotfixes in a week (checked when a review is ready), each sent once."""
+        owner = self.bus.deps.config.people.triage_owner
+        warnings = self._noise(with_files=with_files)
+        if owner and warnings and not set(warnings) <= self._noise_sent:
+            self._noise_sent |= set(warnings)
+            await self._safe_reply(ConversationRef.parse(owner), "Hotfix queue noise: " + "; ".join(warnings))
+
+    def _noise(self, *, with_files: bool) -> tuple[str, ...]:
         now = self.bus.deps.clock.now()
-        with self.bus.deps.uow() as uow:
-            hotfixes = uow.hotfixes.list()
-        open_ones = [h for h in hotfixes if not h.is_terminal]
         touches: dict[str, int] = {}
-        for h in hotfixes:
-            if now - h.created_at <= timedelta(days=7):
-                for path in set(h.files_touched) | set(h.diff.paths if h.diff else ()):
-                    touches[path] = touches.get(path, 0) + 1
+        with self.bus.deps.uow() as uow:
+            open_ones = uow.hotfixes.queue()
+            recent = uow.hotfixes.list(since=now - timedelta(days=7)) if with_files else []
+        for h in recent:
+            for path in set(h.files_touched) | set(h.diff.paths if h.diff else ()):
+                touches[path] = touches.get(path, 0) + 1
         return queue_noise(open_p0=sum(1 for h in open_ones if h.priority is Priority.P0),
                            queue_length=sum(1 for h in open_ones if h.state is State.QUEUED),
                            file_touches=touches)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Collection
+from datetime import datetime
 
 from bot.domain.audit import DomainEvent
 from bot.domain.deadline import Deadline
 from bot.domain.errors import ConcurrencyError
 from bot.domain.hotfix import Hotfix
-from bot.domain.queue import Freeze
+from bot.domain.queue import Freeze, QueueEntry
 from bot.domain.values import State
 
 
@@ -82,14 +83,20 @@ class FakeHotfixRepository:
                 return self.get(h.number)
         return None
 
-    def list(self, *, states: Collection[State] | None = None, repo: str | None = None) -> list[Hotfix]:
+    def list(self, *, states: Collection[State] | None = None, repo: str | None = None,
+             since: datetime | None = None) -> list[Hotfix]:
         out = []
         for number in sorted(self.store.hotfixes):
             h = self.get(number)
             assert h is not None
-            if (states is None or h.state in states) and (repo is None or h.repo == repo):
+            if ((states is None or h.state in states) and (repo is None or h.repo == repo)
+                    and (since is None or h.created_at >= since)):
                 out.append(h)
         return out
+
+    def queue(self) -> list[QueueEntry]:
+        return [QueueEntry(number=h.number, repo=h.repo, priority=h.priority, created_at=h.created_at,
+                           state=h.state) for h in self.store.hotfixes.values() if not h.is_terminal]
 
     def next_number(self) -> int:
         return max([*self.store.hotfixes, *self.seen, 0]) + 1

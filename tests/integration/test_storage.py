@@ -112,3 +112,35 @@ def test_freezes(engine: Engine) -> None:
         uow.commit()
     with SqlUnitOfWork(engine) as uow:
         assert uow.freezes.all() == {}
+
+
+def test_lists_are_for_reading(engine: Engine) -> None:
+    with SqlUnitOfWork(engine) as uow:
+        filed(uow)
+    with SqlUnitOfWork(engine) as uow:
+        (listed,) = uow.hotfixes.list()
+        assert listed.audit == [] and listed.state is State.QUEUED
+        listed.note(at=NOW, kind="note", actor="slack:U2", detail="changed after a list")
+        with pytest.raises(RuntimeError, match="get"):
+            uow.commit()
+    with SqlUnitOfWork(engine) as uow:
+        assert uow.hotfixes.list()[0].number == 1
+        got = uow.hotfixes.get(1)  # a get after a list loads the whole aggregate
+        assert got is not None and [e.kind for e in got.audit] == ["filed", "state"]
+        got.note(at=NOW, kind="note", actor="slack:U2", detail="appended")
+        uow.commit()
+    with SqlUnitOfWork(engine) as uow:
+        back = uow.hotfixes.get(1)
+        assert back is not None and [e.kind for e in back.audit] == ["filed", "state", "note"]
+
+
+def test_an_unchanged_aggregate_is_not_written(engine: Engine) -> None:
+    with SqlUnitOfWork(engine) as uow:
+        filed(uow)
+    with SqlUnitOfWork(engine) as one, SqlUnitOfWork(engine) as two:
+        assert one.hotfixes.list() and two.hotfixes.get(1) is not None
+        one.commit()  # read only: no version bump
+        h = two.hotfixes.get(1)
+        assert h is not None
+        h.note(at=NOW, kind="note", actor="x", detail="y")
+        two.commit()  # would conflict if the read-only unit had written

@@ -58,8 +58,7 @@ async def file_hotfix(cmd: FileHotfix, bus: MessageBus) -> Reply:
         uow.hotfixes.add(hotfix)
         uow.commit()
         bus.publish(uow.collect_new_events())
-        queued = {h.number: h for h in uow.hotfixes.list(states=[State.QUEUED])} | {hotfix.number: hotfix}
-        position = queue_position(hotfix, queued.values())
+        position = queue_position(hotfix, uow.hotfixes.queue())
     return Reply(text=_filed_text(hotfix, position), ok=hotfix.state is not State.REJECTED, private=False,
                  hotfix_id=hotfix.number)
 
