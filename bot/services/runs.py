@@ -25,6 +25,7 @@ from bot.render.redact import redact
 from bot.render.text import one_line
 from bot.services.bus import MessageBus
 from bot.services.filelane import outcome_notes
+from bot.services.handlers.decisions import land_approved_ship
 from bot.services.instructions import RESUME_PROMPT, instructions_for, prompt_for
 from bot.services.policies import repo_policy
 from bot.services.sink import RunSink
@@ -114,7 +115,8 @@ class RunManager:
     async def recover(self) -> None:
         """At start, after a crash or a restart: a run that was live resumes its agent session (the agent is
         told to continue; its pending approvals stay pressable and bind to its identical requests), or, with
-        no session to resume, is marked interrupted with Resume / Reset buttons."""
+        no session to resume, is marked interrupted with Resume / Reset buttons. A ship approval recorded
+        just before the bot died is landed."""
         now = self.deps.clock.now
 
         def resume_or_interrupt(h: Hotfix) -> None:
@@ -128,6 +130,8 @@ class RunManager:
         for hotfix in everything:
             if hotfix.state in ACTIVE_STATES:
                 await self._if(hotfix.number, resume_or_interrupt)
+            elif hotfix.state is State.REVIEW:
+                await land_approved_ship(self.bus, hotfix.number)
         await self._report_orphans(everything)
         await self.dispatch()
 

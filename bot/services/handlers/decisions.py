@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from bot.domain.agent import Permission, PermissionBehavior
 from bot.domain.approval import Approval
 from bot.domain.errors import Conflict
@@ -14,7 +16,7 @@ from bot.services.commands import ApproveHotfix, Command, DenyAction, Reply
 from bot.services.handlers.guard import require
 from bot.services.policies import repo_policy
 
-__all__ = ["approve_hotfix", "decide", "deny_action"]
+__all__ = ["approve_hotfix", "decide", "deny_action", "land_approved_ship"]
 
 
 async def approve_hotfix(cmd: ApproveHotfix, bus: MessageBus) -> Reply:
@@ -79,17 +81,41 @@ async def _decide_ship(bus: MessageBus, cmd: Command, hotfix: Hotfix, approval: 
         await bus.runs.rereview(hotfix.number)
         raise Conflict(f"{hotfix.label}: the diff changed since it was shown; a new review card was posted.")
     await _apply(bus, hotfix, approval, approve=True, actor=cmd.actor, note=note)
+    try:
+        detail = await _land_and_ship(bus, hotfix, approval, cmd.actor)
+    except Exception as e:  # the decision stands; the hotfix fails with a short reason
+        raise Conflict(f"{hotfix.label}: {e}") from None
+    return Reply(text=f"{hotfix.label} shipped: {detail}", private=False, hotfix_id=hotfix.number)
+
+
+async def land_approved_ship(bus: MessageBus, number: int) -> bool:
+    """At start: a ship decision that was recorded but never landed (the bot died between recording the
+    approval and marking the hotfix shipped) is landed now, as the approver asked. False when none waits."""
+    hotfix = bus.read(number)
+    approval = next((a for a in reversed(hotfix.approvals) if a.kind in (ApprovalKind.SHIP, ApprovalKind.ESCALATION)
+                     and a.state is ApprovalState.APPROVED and a.digest == _diff_sha(hotfix)), None)
+    if approval is None or not approval.decided_by:
+        return False
+    with contextlib.suppress(RuntimeError):  # the hotfix failed, with the reason on its card
+        await _land_and_ship(bus, hotfix, approval, approval.decided_by)
+    return True
+
+
+async def _land_and_ship(bus: MessageBus, hotfix: Hotfix, approval: Approval, actor: str) -> str:
+    """Commit (and push) the approved diff, then mark the hotfix shipped; on failure the hotfix fails with a
+    short reason, which is raised as ``RuntimeError``."""
+    deps = bus.deps
     repo = deps.config.repo(hotfix.repo)
     assert repo is not None
-    policy = await repo_policy(deps.workspace, repo)
     try:
-        detail = await _land(bus, hotfix, approval, cmd.actor, policy.on_approve)
-    except Exception as e:  # the decision stands; the hotfix fails with a short reason
+        policy = await repo_policy(deps.workspace, repo)
+        detail = await _land(bus, hotfix, approval, actor, policy.on_approve)
+    except Exception as e:
         reason = f"shipping failed: {one_line(str(e), 160)}"
         await bus.mutate(hotfix.number, lambda h, _u: h.fail(at=deps.clock.now(), reason=reason))
-        raise Conflict(f"{hotfix.label}: {reason}") from None
-    await bus.mutate(hotfix.number, lambda h, _u: h.ship(at=deps.clock.now(), actor=cmd.actor, detail=detail))
-    return Reply(text=f"{hotfix.label} shipped: {detail}", private=False, hotfix_id=hotfix.number)
+        raise RuntimeError(reason) from None
+    await bus.mutate(hotfix.number, lambda h, _u: h.ship(at=deps.clock.now(), actor=actor, detail=detail))
+    return detail
 
 
 async def _land(bus: MessageBus, hotfix: Hotfix, approval: Approval, actor: str, on_approve: str) -> str:
