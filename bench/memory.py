@@ -39,7 +39,7 @@ async def child(*args: str, timeout: float) -> list[dict[str, Any]]:
 
 
 async def run(*, smoke: bool) -> list[Figure]:
-    lifecycles = 20 if smoke else 1000
+    lifecycles = 10 if smoke else 1000
     slack, telegram = FakeSlackApi(), FakeBotApi()
     await slack.start()
     await telegram.start()

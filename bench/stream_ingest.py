@@ -186,7 +186,7 @@ async def run(*, smoke: bool) -> list[Figure]:
     figures: list[Figure] = []
     for sqlite in (False, True):
         # SQLite commits every event durably (fsync): 2,000 events there show the rate without ten minutes
-        events = 400 if smoke else (2_000 if sqlite else 20_000)
+        events = 150 if smoke else (2_000 if sqlite else 20_000)
         got = await ingest(events, sqlite=sqlite)
         storage = "SQLite" if sqlite else "in-memory"
         ok = got["state"] is State.REVIEW
