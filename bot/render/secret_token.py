@@ -159,8 +159,14 @@ def _apply_token_rule(rule: _TokenRule, text: str) -> str:
     return rule.pattern.sub(replace, text)
 
 
+_ANY_HINT = re.compile("|".join(sorted({re.escape(h) for rule in _TOKEN_RULES for h in rule.hints}, key=len,
+                                     reverse=True)))
+
+
 def redact_tokens(text: str) -> str:
     """Mask every prefixed token in ``text``."""
+    if len(text) < 4096 and _ANY_HINT.search(text) is None:
+        return text  # the common case for card text: one scan instead of twenty (long texts: `in` is faster)
     for rule in _TOKEN_RULES:
         if any(hint in text for hint in rule.hints):
             text = _apply_token_rule(rule, text)
