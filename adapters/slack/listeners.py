@@ -2,8 +2,7 @@
 
 * ``/hotfix``: the command goes to the sink first (it persists); the ack carries the reply when the sink
   answers within ``ack_budget`` seconds, otherwise the ack says "Got it — filing…" and the reply follows
-  through ``respond()`` (the command's ``response_url``). When the core is already busy with other
-  commands (a burst), the holding ack is sent at once and the command waits its turn.
+  through ``respond()`` (the command's ``response_url``).
 * buttons: empty ack at once, then the sink; the reply is shown to the presser only (ephemeral), unless the
   core marks it public, in which case it goes into the card's thread. A value that is not ours is answered
   "This button is no longer valid." and reaches no one.
@@ -56,10 +55,6 @@ FILING_ACK = "Got it — filing…"
 STALE_BUTTON = "This button is no longer valid."
 STALE_FORM = "This form is no longer valid."
 _SEEN_EVENTS = 2048
-CORE_TURN = 0.25  # seconds a command has the core to itself before the next may enter
-CORE_PAUSE = 0.005  # seconds between two commands for the loop's I/O (the core may block the loop)
-QUIET = 0.02  # a command enters the core once no other has arrived for this long …
-QUIET_WAIT = 0.5  # … or after this long at most
 
 Answer = Callable[[str], Awaitable[object]]
 
@@ -81,9 +76,6 @@ class SlackListeners:
         self._ack_budget = ack_budget
         self._seen_events: collections.OrderedDict[str, None] = collections.OrderedDict()
         self._background: set[asyncio.Future[object]] = set()
-        self._core_entry = asyncio.Lock()
-        self._in_core = 0
-        self._last_arrival = 0.0
 
     # --- /hotfix -------------------------------------------------------------------------------------------
 
@@ -94,10 +86,9 @@ class SlackListeners:
         async def acknowledge() -> None:
             nonlocal reply_in_ack
             command = command_from_slash(body)
-            busy = self._in_core > 0  # sampled before this one joins
             handling = self._submit(command)
             started.append((command, handling))
-            done, _ = (set(), set()) if busy else await asyncio.wait({handling}, timeout=self._ack_budget)
+            done, _ = await asyncio.wait({handling}, timeout=self._ack_budget)
             if handling in done:
                 reply = handling.result()  # a failure raises here, so the ack carries the apology
                 await ack(text=render_text(reply.text), response_type=_response_type(reply))
@@ -183,35 +174,8 @@ class SlackListeners:
     # --- handing commands to the core ----------------------------------------------------------------------
 
     def _submit(self, command: Command) -> asyncio.Future[Reply]:
-        """Hand ``command`` to the core. Commands enter one at a time, in arrival order, with a pause for the
-        loop after each (the core may block the loop while it persists); one that takes longer than
-        ``CORE_TURN`` seconds keeps running but lets the next one in. ``_in_core`` counts the submitted and
-        unfinished ones: while it is not zero, a slash command is acknowledged at once ("Got it — filing…")
-        instead of waiting its turn, so Slack's 3 s never depend on a backlog."""
-        self._in_core += 1
-        self._last_arrival = asyncio.get_running_loop().time()
-        handling = asyncio.ensure_future(self._take_turn(command))
-        handling.add_done_callback(self._left_core)
-        return handling
-
-    def _left_core(self, _: object) -> None:
-        self._in_core -= 1
-
-    async def _take_turn(self, command: Command) -> Reply:
-        async with self._core_entry:
-            await self._quiet_moment()
-            handling = asyncio.ensure_future(self._sink.handle(command))
-            await asyncio.wait({handling}, timeout=CORE_TURN)
-            await asyncio.sleep(CORE_PAUSE)  # let acks and other I/O through before the next command enters
-        return await handling
-
-    async def _quiet_moment(self) -> None:
-        """Wait until no command has arrived for ``QUIET`` seconds (at most ``QUIET_WAIT``): the acks of a
-        burst go out before the core starts on it, since the core may block the loop."""
-        loop = asyncio.get_running_loop()
-        give_up = loop.time() + QUIET_WAIT
-        while (idle := loop.time() - self._last_arrival) < QUIET and loop.time() < give_up:
-            await asyncio.sleep(QUIET - idle)
+        """Hand ``command`` to the core (which persists before it answers)."""
+        return asyncio.ensure_future(self._sink.handle(command))
 
     # --- background work after the ack ---------------------------------------------------------------------
 

@@ -177,7 +177,7 @@ class CardPublisher:
             return "", f"{hotfix.diff.files} files, +{hotfix.diff.added} −{hotfix.diff.removed}"
         if diff.sha256 != hotfix.diff.sha256:
             return "(the diff changed since review; press Approve to see the new one)", diffstat(diff)
-        return excerpt_diff(diff), diffstat(diff)
+        return excerpt_diff(diff, max_lines=30, max_line_chars=80), diffstat(diff)
 
     async def _nudge(self, hotfix: Hotfix, approval_id: str, step: str) -> None:
         approval = hotfix.approval(approval_id)

@@ -288,7 +288,7 @@ async def test_a_slow_core_gets_a_holding_ack_and_the_reply_follows(
     assert follow_up["response_type"] == "in_channel"
 
 
-async def test_while_the_core_is_busy_a_slash_command_is_acknowledged_at_once(
+async def test_a_slow_command_does_not_hold_up_the_next_one(
     sender: SlackSender, sink: FakeCommandSink, fake_slack: FakeSlackApi
 ) -> None:
     sink.gate = asyncio.Event()
@@ -296,9 +296,8 @@ async def test_while_the_core_is_busy_a_slash_command_is_acknowledged_at_once(
     first = asyncio.ensure_future(sender.slash("first: orders stuck", response_url=fake_slack.response_url("a")))
     await sink.wait_for(1)  # the first command is in the core and stays there
     _, _, body = await sender.slash("second: refunds fail", response_url=fake_slack.response_url("b"))
-    assert "Got it" in body  # not held up behind the first, although the core answers the second at once
-    await fake_slack.wait_for(lambda: fake_slack.responses)
-    assert fake_slack.responses[0]["_hook"] == "b" and "second: refunds fail" in fake_slack.responses[0]["text"]
+    # the second was persisted and its own reply rides in its ack: it did not queue behind the first
+    assert "second: refunds fail" in body and "Got it" not in body
     sink.gate.set()
     status, _, first_body = await first
     assert status == 200 and "first: orders stuck" in first_body
