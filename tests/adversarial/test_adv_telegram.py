@@ -20,7 +20,7 @@ from tests.fakes.notifier import FakeNotifier
 from tests.unit.conftest import World
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "contract" / "telegram"))
-from tg_fake_api import FakeBotApi  # noqa: E402
+from tg_fake_api import FakeBotApi
 
 GROUP = -100  # the conversation the adversarial world's repo is bound to (telegram:-100)
 
@@ -130,7 +130,7 @@ async def test_escalation_never_by_its_requester_through_telegram(tg: TgWorld) -
     assert refused(answer) and "other than the requester" in answer["text"]
     assert refused(await tg.press(approval, "Approve", APPROVER))
     assert tg.core.hotfix().approvals[0].pending
-    assert not (await tg.press(approval, "Approve", person(334))).get("show_alert") in (True, "true")
+    assert (await tg.press(approval, "Approve", person(334))).get("show_alert") not in (True, "true")
     assert tg.core.hotfix().approvals[0].state is ApprovalState.APPROVED
 
 
