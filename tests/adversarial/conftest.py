@@ -62,12 +62,12 @@ def writes(world: World, files: dict[str, str]) -> Callable[[ToolRequest, AgentR
     return apply
 
 
-def boot_world(notifier: FakeNotifier | None = None) -> World:
+def boot_world(notifier: FakeNotifier | None = None, *, people: People = PEOPLE, channel: str = str(CHAT)) -> World:
     notifier = notifier or FakeNotifier()
     clock, uow, scheduler = FakeClock(), FakeUnitOfWorkFactory(), FakeScheduler()
     agent, verifier = FakeAgentRunner(), FakeVerifier()
     workspace = FakeWorkspace({REPO_PATH: BASE_FILES})
-    config = BotConfig(repos=(RepoConfig(name="shop", path=REPO_PATH, channels=(str(CHAT),)),), people=PEOPLE,
+    config = BotConfig(repos=(RepoConfig(name="shop", path=REPO_PATH, channels=(channel,)),), people=people,
                        state_dir="/state")
     core = build_core(config=config, uow=uow, clock=clock, workspace=workspace, verifier=verifier,
                       runners={AgentKind.CLAUDE: agent}, scheduler=scheduler)
