@@ -120,6 +120,7 @@ class CodexSession:
 
     async def interrupt(self) -> None:
         """Ask codex to stop the current turn (Stop while running)."""
+        self._server.tree.remember()  # codex may end the command's sandbox session orphaned: know it first
         if self.thread_id and self.turn_id:
             await self._client.request("turn/interrupt", {"threadId": self.thread_id, "turnId": self.turn_id})
 
@@ -135,6 +136,9 @@ class CodexSession:
         return self._failed(f"codex exited unexpectedly (exit code {code})")
 
     async def close(self) -> None:
+        # tool commands run in sessions of their own: once the app-server exits they are orphans, no longer
+        # below it, so note them while they still are
+        self._server.tree.remember()
         for task in self._answers:
             task.cancel()
         if self._answers:  # a sink that ignores cancellation must not delay the kill
