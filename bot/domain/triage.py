@@ -281,8 +281,11 @@ def _first_match(rules: tuple[_Rule, ...], text: str) -> tuple[str, str] | None:
 
 
 def _names_a_cause(text: str, start: int, end: int) -> bool:
-    before = [word.strip('.,;:!?()"') for word in text[:start].split()[-3:]]
-    return any(word in _CAUSE_BEFORE for word in before) or bool(_CAUSE_AFTER.match(text[end:].lstrip(" ,")))
+    """Only words of the same sentence count ("Refactor billing. FAILED" asks for a refactor)."""
+    before = re.split(r"[.!?;]\s", text[:start])[-1]
+    after = re.split(r"[.!?;](?:\s|$)", text[end:], maxsplit=1)[0]
+    words = [word.strip('.,;:!?()"') for word in before.split()[-3:]]
+    return any(word in _CAUSE_BEFORE for word in words) or bool(_CAUSE_AFTER.match(after.lstrip(" ,")))
 
 
 def _symptoms(text: str) -> list[tuple[str, str, tuple[int, int]]]:
