@@ -220,6 +220,7 @@ class RunManager:
         self.tasks.pop(number, None)
         self.sinks.pop(number, None)
         try:
+            await sink.flush()
             await self._finish(number, outcome, policy, sink)
         except HotfixError as e:
             log.info("HF-%s finished into a changed state: %s", number, e)

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 __all__ = ["RunSink"]
 
 ALLOW = Permission(behavior=PermissionBehavior.ALLOW)
+PROGRESS_SECONDS = 1.0  # chatter reaches the card at most this often (chat platforms allow ~1 edit/s anyway)
 STOP = Permission(behavior=PermissionBehavior.STOP, message="The hotfix was stopped.")
 
 
@@ -40,22 +41,47 @@ class RunSink:
         self._accepted_breaches: set[str] = set()
         self.run_id = uuid.uuid4().hex[:12]
         self._scope_gate: asyncio.Future[Permission] | None = None
+        self._action: str | None = None
+        self._files: tuple[str, ...] = ()
+        self._cost: float | None = None
+        self._session: str | None = None
+        self._flush_task: asyncio.Task[None] | None = None
 
     # ----- progress
     async def on_event(self, event: AgentEvent) -> None:
+        """Progress reaches the hotfix (and so its card). Chatter (prose, tool starts) is coalesced into at most
+        one write per ``PROGRESS_SECONDS``; a session id, edited files and cost are written at once."""
         action = _describe(event, self.spec.worktree)
         files = tuple(_in_repo(p, self.spec.worktree) for p in event.paths) if event.kind == "files_changed" else ()
+        if action:
+            self._action = action
+        self._files += files
+        self._cost = event.cost_usd if event.cost_usd is not None else self._cost
+        self._session = event.session_id or self._session
+        if event.kind in ("said", "tool_requested", "tool_ran", "tool_failed"):
+            if self._flush_task is None or self._flush_task.done():
+                self._flush_task = asyncio.get_running_loop().create_task(self._flush_later())
+            return
+        hotfix = await self.flush()
+        if event.kind in ("files_changed", "cost") and hotfix.state in ACTIVE_STATES:
+            await self.watch_scope()
+
+    async def _flush_later(self) -> None:
+        await asyncio.sleep(PROGRESS_SECONDS)
+        await self.flush()
+
+    async def flush(self) -> Hotfix:
+        """Write the progress gathered since the last write."""
+        action, files, cost, session = self._action, self._files, self._cost, self._session
+        self._action, self._files, self._cost, self._session = None, (), None, None
         now = self.bus.deps.clock.now()
 
         def change(h: Hotfix, _uow: UnitOfWork) -> Hotfix:
-            if h.state in ACTIVE_STATES:
-                h.progress(at=now, action=action, files=files,
-                           cost_usd=event.cost_usd, session_id=event.session_id)
+            if h.state in ACTIVE_STATES and (action or files or cost is not None or session):
+                h.progress(at=now, action=action, files=files, cost_usd=cost, session_id=session)
             return h
 
-        hotfix = await self.bus.mutate(self.number, change)
-        if event.kind in ("files_changed", "cost") and hotfix.state in ACTIVE_STATES:
-            await self.watch_scope()
+        return await self.bus.mutate(self.number, change)
 
     async def watch_scope(self) -> None:
         """Compare the run with its budgets; a new breach pauses it on a scope approval (Continue / Stop)."""
