@@ -36,10 +36,20 @@ def _tree() -> Tree:
     return {pid: (started, _cmdline(pid)) for pid, started in descendants(os.getpid()).items()}
 
 
+def _started(pid: int) -> int | None:
+    """The start time of a live process (None when gone or a zombie), wherever it now hangs in the tree."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat_file:
+            stat = stat_file.read().decode(errors="replace")
+    except OSError:
+        return None
+    fields = stat[stat.rfind(")") + 2 :].split()
+    return None if fields[0] in ("Z", "X") else int(fields[19])
+
+
 def _still_alive(recorded: Tree) -> list[str]:
-    """Recorded processes that are still running (zombies count as gone)."""
-    alive = descendants(os.getpid())
-    return [cmd for pid, (started, cmd) in recorded.items() if alive.get(pid) == started]
+    """Recorded processes that are still running, orphans included (zombies count as gone)."""
+    return [cmd for pid, (started, cmd) in recorded.items() if _started(pid) == started]
 
 
 def _runs(tree: Tree, marker: str) -> bool:
