@@ -120,6 +120,11 @@ class Workspace(Protocol):
 
     async def push(self, *, worktree: str, branch: str) -> None: ...
 
+    async def open_pull_request(self, *, worktree: str, branch: str, base_branch: str, title: str, body: str
+                                ) -> str | None:
+        """Open a pull request for the pushed branch through a forge CLI; None when none is installed."""
+        ...
+
     async def remove(self, *, repo_path: str, worktree: str, branch: str) -> None: ...
 
     async def read_base_file(self, *, repo_path: str, base_branch: str, path: str) -> str | None:

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
-from adapters.git import base, change
+from adapters.git import base, change, forge
 from adapters.git import worktree as worktrees
 from adapters.git.cli import GitCli
 from adapters.git.worktree import GitWorktreeInfo
@@ -58,6 +58,11 @@ class GitWorkspace:
 
     async def push(self, *, worktree: str, branch: str) -> None:
         await asyncio.to_thread(change.push_branch, worktree=worktree, branch=branch)
+
+    async def open_pull_request(self, *, worktree: str, branch: str, base_branch: str, title: str, body: str
+                                ) -> str | None:
+        return await asyncio.to_thread(forge.open_pull_request, worktree=worktree, branch=branch,
+                                       base_branch=base_branch, title=title, body=body)
 
     async def remove(self, *, repo_path: str, worktree: str, branch: str) -> None:
         await self._locked(

@@ -66,6 +66,8 @@ class FakeWorkspace:
         self.commits: list[FakeCommit] = []
         self.pushes: list[tuple[str, str]] = []  # (worktree, branch)
         self.removals: list[tuple[str, str, str]] = []  # (repo_path, worktree, branch)
+        self.forge_url: str | None = None  # set: a forge CLI "is installed" and returns this pull request URL
+        self.pull_requests: list[tuple[str, str, str]] = []  # (branch, base, title)
         for repo_path, files in (repos or {}).items():
             self.set_base(repo_path, files)
 
@@ -129,6 +131,14 @@ class FakeWorkspace:
         if self.fail_push is not None:
             raise PushError(self.fail_push)
         self.pushes.append((worktree, branch))
+
+    async def open_pull_request(self, *, worktree: str, branch: str, base_branch: str, title: str, body: str
+                                ) -> str | None:
+        self._worktree(worktree)
+        if self.forge_url is None:
+            return None
+        self.pull_requests.append((branch, base_branch, title))
+        return self.forge_url
 
     async def remove(self, *, repo_path: str, worktree: str, branch: str) -> None:
         self.removals.append((repo_path, worktree, branch))

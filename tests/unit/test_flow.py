@@ -275,3 +275,28 @@ async def test_a_broken_repository_policy_holds_its_hotfixes(world: World) -> No
     h = world.hotfix()
     assert h.state is State.QUEUED and not world.agent.specs
     assert "held" in h.last_action and "max_files" in h.last_action
+
+
+async def test_on_approve_pr_pushes_and_opens_a_pull_request(world: World) -> None:
+    from tests.unit.conftest import BASE_FILES
+
+    world.workspace.set_base(REPO_PATH, {**BASE_FILES, ".hotfix.toml": 'on_approve = "pr"\n'})
+    world.workspace.forge_url = "https://forge.example/shop/pull/12"
+    world.agent.on_allow = writes(world, {FIX: FIXED})
+    world.agent.scripts = [[edit(FIX)]]
+    await world.say("/hotfix checkout webhook returns 500 on empty payload")
+    reply = await world.press("Approve", "telegram:222", card_prefix="review:")
+    assert reply.ok and "pull request: https://forge.example/shop/pull/12" in reply.text
+    assert world.workspace.pushes and world.workspace.pull_requests[0][:2] == (world.hotfix().branch, "main")
+
+
+async def test_on_approve_leave_keeps_the_change_uncommitted(world: World) -> None:
+    from tests.unit.conftest import BASE_FILES
+
+    world.workspace.set_base(REPO_PATH, {**BASE_FILES, ".hotfix.toml": 'on_approve = "leave"\n'})
+    world.agent.on_allow = writes(world, {FIX: FIXED})
+    world.agent.scripts = [[edit(FIX)]]
+    await world.say("/hotfix checkout webhook returns 500 on empty payload")
+    reply = await world.press("Approve", "telegram:222", card_prefix="review:")
+    assert reply.ok and "uncommitted" in reply.text
+    assert not world.workspace.commits and world.hotfix().state is State.SHIPPED

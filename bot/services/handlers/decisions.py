@@ -10,6 +10,7 @@ from bot.domain.errors import Conflict
 from bot.domain.hotfix import Hotfix
 from bot.domain.values import ApprovalKind, ApprovalState, State
 from bot.ports import UnitOfWork
+from bot.render.redact import redact
 from bot.render.text import one_line
 from bot.services.bus import MessageBus
 from bot.services.commands import ApproveHotfix, Command, DenyAction, Reply
@@ -134,5 +135,10 @@ async def _land(bus: MessageBus, hotfix: Hotfix, approval: Approval, actor: str,
         await ws.push(worktree=hotfix.worktree, branch=hotfix.branch)
         detail += " and pushed"
     if on_approve == "pr":
-        detail += " (no forge CLI configured: open the pull request from the pushed branch)"
+        repo = bus.deps.config.repo(hotfix.repo)
+        body = f"{message}\n{redact(hotfix.report)}" if hotfix.report else message
+        url = await ws.open_pull_request(worktree=hotfix.worktree, branch=hotfix.branch,
+                                         base_branch=repo.base_branch if repo else "main",
+                                         title=f"{hotfix.hid}: {hotfix.title}", body=body)
+        detail += f"; pull request: {url}" if url else " (no forge CLI installed: open the pull request by hand)"
     return detail
