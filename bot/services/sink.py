@@ -141,8 +141,9 @@ class RunSink:
         if isinstance(earlier, Permission):
             return earlier
         if earlier is None:
+            reasons = tuple(_in_repo(r, self.spec.worktree) for r in (decision.rule, *decision.reasons))
             approval = await self.bus.mutate(self.number, lambda h, _u: self._request(
-                h, kind=kind, subject=subject, digest=digest, reasons=(decision.rule, *decision.reasons)))
+                h, kind=kind, subject=subject, digest=digest, reasons=reasons))
             earlier = (approval.id, self.manager.waiter(self.number, approval.id))
         approval_id, waiter = earlier
         answer = await waiter
@@ -190,8 +191,17 @@ def _in_repo(text: str, worktree: str) -> str:
     return text.replace(root, "") if worktree else text
 
 
+def _gist(text: str) -> str:
+    """A command's output for a one-line status: a Python traceback becomes its last line (the error)."""
+    head, marker, trace = text.partition("Traceback (most recent call last):")
+    if not marker:
+        return text
+    lines = [line for line in trace.splitlines() if line.strip()]
+    return f"{head.strip()} {lines[-1].strip() if lines else ''}".strip()
+
+
 def _describe(event: AgentEvent, worktree: str) -> str | None:
-    text = one_line(redact(_in_repo(event.text, worktree)), 140) if event.text else ""
+    text = one_line(redact(_gist(_in_repo(event.text, worktree))), 140) if event.text else ""
     match event.kind:
         case "started":
             return "agent started"
