@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from adapters.agents.codex.process import descendants
+from adapters.agents.process import descendants
 from adapters.console.app import ConsoleAdapter
 from bot.bootstrap import App, build_app
 from bot.config import Settings, load_bot_config
@@ -341,6 +341,8 @@ async def booted(settings: Settings, config: BotConfig, agent: AgentDriver) -> A
         yield Bot(app=app, console=console, adapter=adapter, repo=Path(repo.path), worktree=worktree)
     finally:
         await app.stop()
+    for unsafe in ("Traceback", "sk-ant-test-not-a-secret", "SCRIPTED_MODEL_KEY", str(Path(config.state_dir))):
+        assert unsafe not in console.text, f"a person saw {unsafe!r}"
 
 
 @pytest.fixture

@@ -32,7 +32,8 @@ def processes_in(directory: Path) -> list[str]:
         except OSError:
             continue
         if (cwd == base or cwd.startswith(base + os.sep)) and cmdline:
-            found.append(f"{entry.name}: {cmdline}")
+            stat = (entry / "stat").read_text()
+            found.append(f"{entry.name} [{stat[stat.rfind(')') + 2:].split()[:5]}]: {cmdline}")
     return found
 
 
@@ -89,3 +90,22 @@ async def test_stop_while_an_approved_command_runs(bot: Bot, agent: AgentDriver)
     assert hotfix.approvals[0].state is ApprovalState.APPROVED
     assert bot.worktree.is_dir()  # Stop keeps the worktree for a person to look at
     assert git(bot.repo, "rev-parse", hotfix.branch or "").strip() == hotfix.base_sha
+
+
+async def test_stop_while_waiting_for_an_approval(bot: Bot, agent: AgentDriver) -> None:
+    agent.command("touch never-approved.txt")
+    agent.finish("should never be reached")
+
+    await bot.type(f"/hotfix {agent.prefix}{BUG}")
+    asked = await bot.console.wait_for(r"approval needed")
+    seen = bot.agent_processes()
+    assert seen
+    stopped = await bot.type(bot.button(asked, "Stop"))  # the approval card's own Stop
+    assert "✗" not in stopped, stopped
+    await wait_until(lambda: bot.hotfix().state is State.STOPPED)
+    await wait_until(lambda: not set(seen) & set(bot.agent_processes()), timeout=10)
+    assert processes_in(bot.worktree) == []
+    (approval,) = bot.hotfix().approvals
+    assert approval.state is ApprovalState.CANCELLED
+    assert not (bot.worktree / "never-approved.txt").exists()
+    assert "should never be reached" not in bot.console.text
