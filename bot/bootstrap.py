@@ -55,6 +55,7 @@ class Core:
         await self.runs.shutdown()
         await asyncio.wait_for(self.bus.drain(), timeout=10)
         await self.bus.stop()
+        self.publisher.close()
 
 
 def build_core(*, config: BotConfig, uow: Any, clock: Clock, workspace: Workspace, verifier: Verifier,

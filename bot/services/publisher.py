@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import timedelta
 
@@ -32,6 +33,8 @@ __all__ = ["CardPublisher", "card_context", "status_card_for"]
 log = logging.getLogger(__name__)
 RUNTIME_KINDS = (ApprovalKind.COMMAND, ApprovalKind.ESCALATION, ApprovalKind.SCOPE)
 RECONCILE_ENDED_WITHIN = timedelta(days=1)
+REDELIVER_FIRST_WAIT = 2.0  # seconds
+REDELIVER_MAX_WAIT = 60.0
 
 
 def card_context(bus: MessageBus, hotfix: Hotfix, *, position: int | None = None) -> CardContext:
@@ -61,8 +64,18 @@ class CardPublisher:
         self.bus = bus
         self.notifier = notifier
         self._noise_sent: set[str] = set()
+        self._undelivered: set[int] = set()  # hotfixes with a card that could not be posted yet
+        self._redelivery: asyncio.Task[None] | None = None
 
     async def __call__(self, event: DomainEvent) -> None:
+        try:
+            await self._publish(event)
+        except Exception:  # the chat platform is down for longer than a post's retries: keep trying later
+            log.warning("a card of HF-%s could not be delivered; trying again in the background", event.number,
+                        exc_info=True)
+            self._deliver_later(event.number)
+
+    async def _publish(self, event: DomainEvent) -> None:
         hotfix = self.bus.read(event.number)
         match event:
             case HotfixFiled():
@@ -98,6 +111,32 @@ class CardPublisher:
                 await self._reconcile_one(hotfix)
             except Exception:
                 log.warning("could not bring the cards of %s up to date", hotfix.hid, exc_info=True)
+                self._deliver_later(hotfix.number)
+
+    def _deliver_later(self, number: int) -> None:
+        self._undelivered.add(number)
+        if self._redelivery is None or self._redelivery.done():
+            self._redelivery = asyncio.get_running_loop().create_task(self._redeliver(), name="card-redelivery")
+
+    async def _redeliver(self) -> None:
+        """Until every undelivered card is out: reconcile those hotfixes (post what is missing, edit the rest to
+        the committed state), backing off from ``REDELIVER_FIRST_WAIT`` to ``REDELIVER_MAX_WAIT`` seconds."""
+        wait = REDELIVER_FIRST_WAIT
+        while self._undelivered:
+            await asyncio.sleep(wait)
+            for number in sorted(self._undelivered):
+                try:
+                    await self._reconcile_one(self.bus.read(number))
+                except Exception as e:
+                    log.info("cards of HF-%s still undelivered (%s)", number, type(e).__name__)
+                else:
+                    self._undelivered.discard(number)
+            wait = min(wait * 2, REDELIVER_MAX_WAIT)
+
+    def close(self) -> None:
+        """Stop trying to deliver (the bot stops; the next start reconciles every card)."""
+        if self._redelivery is not None:
+            self._redelivery.cancel()
 
     async def _reconcile_one(self, hotfix: Hotfix) -> None:
         await self.refresh_status(hotfix)
