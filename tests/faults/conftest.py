@@ -32,6 +32,8 @@ from tg_fake_api import FakeBotApi  # noqa: E402
 HERE = Path(__file__).resolve().parent
 FAKE_CLAUDE = HERE / "fake_claude.py"
 PROJECT = HERE.parents[1]
+# the bot under test: this checkout, or another one (e.g. an older commit, to see these tests fail on it)
+BOT_SOURCE = os.environ.get("HOTFIX_FAULTS_BOT_SOURCE", str(PROJECT))
 GROUP = -1001234567890
 ALICE = {"id": 111, "is_bot": False, "first_name": "Alice", "username": "alice"}  # requester
 BOB = {"id": 222, "is_bot": False, "first_name": "Bob", "username": "bob"}  # approver
@@ -192,7 +194,7 @@ def bot_env(tmp_path: Path, api: FakeBotApi, state: Path, config: Path) -> dict[
     env.update({
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '/usr/bin:/bin')}",
         "HOME": str(home),
-        "PYTHONPATH": str(PROJECT),
+        "PYTHONPATH": BOT_SOURCE,
         "NO_PROXY": "127.0.0.1,localhost",
         "HOTFIX_STATE_DIR": str(state),
         "HOTFIX_CONFIG": str(config),
