@@ -66,6 +66,9 @@ async def reset(bus: MessageBus, cmd: Command, hotfix: Hotfix) -> Reply:
 
     if hotfix.state is State.REJECTED or (hotfix.is_terminal and not hotfix.worktree):
         raise Conflict(f"{hotfix.label} is {hotfix.state.value}: nothing to reset")
+    if hotfix.state is State.SHIPPED:  # deleting the branch would throw away the approved commit
+        raise Conflict(f"{hotfix.label} is shipped: its branch {hotfix.branch} holds the approved change; "
+                       "remove it with git once it is merged")
     await bus.mutate(hotfix.number, discard)
     await bus.runs.cancel(hotfix.number)
     repo = bus.deps.config.repo(hotfix.repo)
