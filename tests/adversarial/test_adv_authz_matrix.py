@@ -257,7 +257,7 @@ BY_STATE: dict[str, tuple[str, Perform, frozenset[str]]] = {
     "revise (typed)": (APPROVER, say("/hotfix revise {n} log the order id"), frozenset({"review"})),
     "revise (button)": (APPROVER, press_card(ButtonAction.REVISE, "log the order id"), frozenset({"review"})),
     "reset (typed)": (APPROVER, say("/hotfix reset {n}"),
-                      OPEN_AFTER_START | {"triage", "stopped", "failed", "shipped", "discarded"}),
+                      OPEN_AFTER_START | {"triage", "stopped", "failed", "discarded"}),
     "accept": (TRIAGE_OWNER, say("/hotfix accept {n}"), frozenset({"triage"})),
     "reject": (TRIAGE_OWNER, say("/hotfix reject {n} not urgent"), frozenset({"triage"})),
     "patch (button)": (APPROVER, press_card(ButtonAction.PATCH), frozenset()),

@@ -211,7 +211,7 @@ CLAUDE_MESSAGE = st.fixed_dictionaries(
               "is_error": JSON, "result": JSON, "total_cost_usd": JSON, "usage": JSON, "num_turns": JSON})
 
 
-@settings(max_examples=600, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
 @given(messages=st.lists(CLAUDE_MESSAGE, max_size=4), noise=LEAF_TEXT)
 def test_claude_stream_lines(messages: list[dict[str, Any]], noise: str) -> None:
     stream = ClaudeStream()
@@ -226,7 +226,7 @@ def test_claude_stream_lines(messages: list[dict[str, Any]], noise: str) -> None
             assert "\n" not in str(e)
 
 
-@MANY
+@settings(max_examples=500, deadline=None, suppress_health_check=list(HealthCheck))
 @given(name=st.sampled_from(["Bash", "Edit", "Write", "MultiEdit", "NotebookEdit", "Read", "Grep", "LS", "x"]) | TEXT,
        tool_input=st.dictionaries(st.sampled_from(["command", "file_path", "notebook_path", "path"]), JSON))
 def test_claude_tool_inputs(name: str, tool_input: dict[str, Any]) -> None:
@@ -248,7 +248,7 @@ CODEX_MESSAGE = st.fixed_dictionaries({}, optional={"id": JSON, "method": CODEX_
                                                    "params": CODEX_PARAMS | JSON, "result": JSON, "error": JSON})
 
 
-@MANY
+@settings(max_examples=500, deadline=None, suppress_health_check=list(HealthCheck))
 @given(message=CODEX_MESSAGE, noise=LEAF_TEXT)
 def test_codex_protocol_lines(message: dict[str, Any], noise: str) -> None:
     for line in (json.dumps(message), noise, "{" + noise):
@@ -265,7 +265,7 @@ def test_codex_protocol_lines(message: dict[str, Any], noise: str) -> None:
             assert "\n" not in str(e)
 
 
-@THOUSANDS
+@MANY
 @given(command=TEXT | st.builds(lambda s, f, c: f"{s} {f} {c}", st.sampled_from(["bash", "/bin/sh", "zsh", "x"]),
                                 st.sampled_from(["-c", "-lc", "-x"]), TEXT))
 def test_codex_shell_unwrapping(command: str) -> None:
@@ -322,7 +322,7 @@ CONFIG_BODY = st.builds(
     TEXT)
 
 
-@MANY
+@SOME
 @given(body=CONFIG_BODY)
 def test_bot_config_file(checkout: Path, body: str) -> None:
     path = checkout / "hotfix.toml"
@@ -344,7 +344,7 @@ DIFF_LINE = st.sampled_from(["diff --git a/x b/x", "diff --git a/x b/y b/x b/y",
                              '--- "a/t\\tab"', '+++ "b/\\377\\376"', ""]) | TEXT.map(lambda t: t.replace("\n", " "))
 
 
-@MANY
+@settings(max_examples=600, deadline=None, suppress_health_check=list(HealthCheck))
 @given(lines=st.lists(DIFF_LINE, max_size=30))
 def test_unified_diffs(lines: list[str]) -> None:
     text = "\n".join(lines)
