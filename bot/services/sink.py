@@ -27,6 +27,7 @@ __all__ = ["RunSink"]
 ALLOW = Permission(behavior=PermissionBehavior.ALLOW)
 PROGRESS_SECONDS = 1.0  # chatter reaches the card at most this often (chat platforms allow ~1 edit/s anyway)
 STOP = Permission(behavior=PermissionBehavior.STOP, message="The hotfix was stopped.")
+APPROVAL_SUBJECT_CHARS = 1500  # the approval card's code block holds this much (bot/render/cards.py)
 
 
 class RunSink:
@@ -142,8 +143,10 @@ class RunSink:
             return earlier
         if earlier is None:
             reasons = tuple(_in_repo(r, self.spec.worktree) for r in (decision.rule, *decision.reasons))
+            # what a person approves is shown whole (up to what a card holds), not cut like a progress line
+            shown = one_line(redact(_in_repo(request.subject, self.spec.worktree)), APPROVAL_SUBJECT_CHARS)
             approval = await self.bus.mutate(self.number, lambda h, _u: self._request(
-                h, kind=kind, subject=subject, digest=digest, reasons=reasons))
+                h, kind=kind, subject=shown, digest=digest, reasons=reasons))
             earlier = (approval.id, self.manager.waiter(self.number, approval.id))
         approval_id, waiter = earlier
         answer = await waiter
