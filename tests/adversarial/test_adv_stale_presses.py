@@ -10,7 +10,7 @@ import pytest
 from bot.domain.agent import PermissionBehavior
 from bot.domain.values import ApprovalState, State
 from bot.services.commands import ButtonAction, PressButton, Reply
-from tests.adversarial.conftest import APPROVER, ESCALATION, FILER, FIX, FIXED, enter
+from tests.adversarial.conftest import APPROVER, ESCALATION, FILER, FIX, FIXED, cmd, enter
 from tests.adversarial.test_adv_authz_matrix import snapshot
 from tests.unit.conftest import CHAT, World
 
@@ -207,3 +207,15 @@ async def test_close_and_patch_only_on_a_report_review(world: World) -> None:
     assert (await world.send(press(ButtonAction.CLOSE, h.card_token))).ok
     assert world.hotfix().state is State.DISCARDED
     reason_only(await world.send(press(ButtonAction.PATCH, h.card_token)))
+
+
+async def test_a_long_command_is_shown_whole_before_anyone_approves_it(world: World) -> None:
+    """A compromised agent pads a command so the risky part sits far to the right: the approver sees all of it."""
+    line = "make build " + " ".join(f"--flag-{i}" for i in range(100)) + " ; make publish-artifacts"
+    assert len(line) > 1000
+    world.agent.scripts = [[cmd(line)]]
+    await world.say("/hotfix checkout returns 500 for all users", actor=FILER)
+    card = world.notifier.latest("approval:")
+    assert card.code is not None and card.code.endswith("make publish-artifacts")
+    assert world.hotfix().approvals[0].subject.endswith("make publish-artifacts")
+
