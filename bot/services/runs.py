@@ -153,8 +153,14 @@ class RunManager:
         return found
 
     async def shutdown(self) -> None:
-        for number in list(self.tasks):
-            await self.cancel(number)
+        """The bot is stopping: end the agents' processes but leave each run as it stands (state and pending
+        approvals), so the next start resumes it. Only a person's Stop ends a run; answering the agents'
+        pending requests with Stop here marked them failed, "stopped by a person", for good."""
+        tasks = [task for task in self.tasks.values() if not task.done()]
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks, timeout=15)
 
     async def _launch(self, hotfix: Hotfix) -> None:
         repo = self.deps.config.repo(hotfix.repo)
