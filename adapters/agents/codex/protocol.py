@@ -167,7 +167,9 @@ def shell_inner_command(command: str) -> str:
 def tool_request_from_approval(
     request: ServerRequest, started_items: Mapping[str, Mapping[str, object]]
 ) -> ToolRequest:
-    """An approval request -> the agent-neutral :class:`ToolRequest` the policy judges.
+    """An approval request -> the agent-neutral :class:`ToolRequest` the policy judges. ``raw`` holds what is
+    asked, never the call's id, so the digest names the request's content: an identical request from a resumed
+    session binds to the approval still pending from before a restart.
 
     ``started_items`` maps item id -> the ``item/started`` item (a file change's paths and diff live only
     there). Only the two approval methods are accepted.
@@ -184,22 +186,19 @@ def tool_request_from_approval(
             tool="commandExecution",
             command=shell_inner_command(command),
             cwd=cwd if isinstance(cwd, str) else None,
-            raw={"itemId": item_id, "command": command, "cwd": cwd, "reason": params.get("reason")},
+            raw={"command": command, "cwd": cwd, "reason": params.get("reason")},
         )
     if request.method == FILE_CHANGE_APPROVAL:
         changes = _changes(started_items.get(item_id, {}))
         paths = tuple(path for path, _ in changes)
-        return ToolRequest(
-            kind="write",
-            tool="fileChange",
-            paths=paths,
-            raw={
-                "itemId": item_id,
-                "changes": [{"path": path, "diff": diff} for path, diff in changes],
-                "reason": params.get("reason"),
-                "grantRoot": params.get("grantRoot"),
-            },
-        )
+        raw: dict[str, object] = {
+            "changes": [{"path": path, "diff": diff} for path, diff in changes],
+            "reason": params.get("reason"),
+            "grantRoot": params.get("grantRoot"),
+        }
+        if not changes:  # what it changes is unknown: bind the approval to this one call
+            raw["itemId"] = item_id
+        return ToolRequest(kind="write", tool="fileChange", paths=paths, raw=raw)
     raise CodexProtocolError(f"not an approval request: {request.method}")
 
 
@@ -225,7 +224,7 @@ def approval_result(method: str, behavior: PermissionBehavior) -> JsonObject:
 def _legacy_tool_request(request: ServerRequest) -> ToolRequest:
     """The pre-v2 ``execCommandApproval`` / ``applyPatchApproval`` requests (argv list / path map)."""
     params = request.params
-    call_id = _required_str(params, "callId", request.method)
+    _required_str(params, "callId", request.method)
     if request.method == LEGACY_COMMAND_APPROVAL:
         argv = params.get("command")
         if not isinstance(argv, list) or not all(isinstance(arg, str) for arg in argv):
@@ -236,14 +235,14 @@ def _legacy_tool_request(request: ServerRequest) -> ToolRequest:
             tool="commandExecution",
             command=shell_inner_command(shlex.join(argv)),
             cwd=cwd if isinstance(cwd, str) else None,
-            raw={"callId": call_id, "command": argv, "cwd": cwd, "reason": params.get("reason")},
+            raw={"command": argv, "cwd": cwd, "reason": params.get("reason")},
         )
     changes = _object(params.get("fileChanges"), "fileChanges")
     return ToolRequest(
         kind="write",
         tool="fileChange",
         paths=tuple(changes),
-        raw={"callId": call_id, "fileChanges": changes, "grantRoot": params.get("grantRoot")},
+        raw={"fileChanges": changes, "grantRoot": params.get("grantRoot")},
     )
 
 

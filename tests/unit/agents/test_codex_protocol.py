@@ -126,6 +126,27 @@ def test_file_change_approval_without_its_started_item_has_no_paths_but_binds_th
     assert tool_request.paths == () and tool_request.raw["itemId"] == "call_x"
 
 
+def test_the_digest_names_what_is_asked_not_the_call() -> None:
+    """A resumed session asks again with a new item id: the same command or change must bind to the approval
+    that is still pending from before a restart."""
+    def command(item_id: str, cmd: str) -> ServerRequest:
+        return ServerRequest(id=1, method=COMMAND_APPROVAL, params={
+            "itemId": item_id, "threadId": "t", "command": f"/bin/bash -lc '{cmd}'", "cwd": "/w"})
+
+    def change(item_id: str, diff: str) -> tuple[ServerRequest, dict[str, dict[str, object]]]:
+        started = {item_id: {"type": "fileChange", "id": item_id,
+                             "changes": [{"path": "/w/calc.py", "kind": {"type": "update"}, "diff": diff}]}}
+        return ServerRequest(id=2, method=FILE_CHANGE_APPROVAL, params={"itemId": item_id, "threadId": "t"}), started
+
+    def digest(request: ServerRequest, started: dict[str, dict[str, object]] | None = None) -> str:
+        return tool_request_from_approval(request, started or {}).digest()
+
+    assert digest(command("call_1", "touch a")) == digest(command("call_2", "touch a"))
+    assert digest(command("call_1", "touch a")) != digest(command("call_1", "touch b"))
+    assert digest(*change("call_1", "-a\n+b\n")) == digest(*change("call_2", "-a\n+b\n"))
+    assert digest(*change("call_1", "-a\n+b\n")) != digest(*change("call_1", "-a\n+c\n"))
+
+
 def test_unknown_methods_and_item_types_are_skipped() -> None:
     unknown = parse_line('{"method":"thread/sparkles/changed","params":{"glitter":true}}')
     new_item = parse_line('{"method":"item/completed","params":{"item":{"type":"hologram","id":"h1"}}}')
