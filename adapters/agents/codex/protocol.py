@@ -190,7 +190,7 @@ def tool_request_from_approval(
         )
     if request.method == FILE_CHANGE_APPROVAL:
         changes = _changes(started_items.get(item_id, {}))
-        paths = tuple(path for path, _ in changes)
+        paths = _with_grant_root(tuple(path for path, _ in changes), params.get("grantRoot"))
         raw: dict[str, object] = {
             "changes": [{"path": path, "diff": diff} for path, diff in changes],
             "reason": params.get("reason"),
@@ -241,9 +241,17 @@ def _legacy_tool_request(request: ServerRequest) -> ToolRequest:
     return ToolRequest(
         kind="write",
         tool="fileChange",
-        paths=tuple(changes),
+        paths=_with_grant_root(tuple(changes), params.get("grantRoot")),
         raw={"fileChanges": changes, "grantRoot": params.get("grantRoot")},
     )
+
+
+def _with_grant_root(paths: tuple[str, ...], grant_root: object) -> tuple[str, ...]:
+    """A patch that also asks for write access under ``grantRoot`` is judged as a write there too, so the
+    policy sees (and refuses) a root outside the worktree."""
+    if isinstance(grant_root, str) and grant_root and grant_root not in paths:
+        return (*paths, grant_root)
+    return paths
 
 
 def _changes(item: Mapping[str, object]) -> list[tuple[str, str]]:
