@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from typing import Literal, cast
 
 from bot.domain.command_policy import CommandContext, combine, judge_command, test_command_texts
-from bot.domain.file_access import judge_other_tool, judge_read, judge_write
+from bot.domain.file_access import OUTSIDE_WORKTREE, judge_other_tool, judge_read, judge_write
+from bot.domain.pathmatch import resolve_in_worktree
 from bot.domain.shared_state import Finding, find_shared_state
 from bot.domain.tool import Decision, ToolRequest, Verdict
 from bot.domain.values import Mode
@@ -170,7 +171,10 @@ def _classify(policy: Policy, request: ToolRequest, *, worktree: str, mode: Mode
             allow_commands=policy.allow_commands, deny_commands=policy.deny_commands,
             shared_state_commands=policy.shared_state_commands, shared_state_paths=policy.shared_state_paths,
         )
-        return judge_command(request.command, context)
+        decision = judge_command(request.command, context)
+        escape = _symlink_escape(request, worktree=worktree)
+        return decision if escape is None else Decision(
+            verdict=Verdict.DENY, rule=escape.rule, reasons=(*escape.reasons, *decision.reasons))
     if request.kind == "write":
         if not request.paths:
             return Decision(verdict=Verdict.ASK, rule="write without a path", reasons=(request.tool,))
@@ -179,6 +183,16 @@ def _classify(policy: Policy, request: ToolRequest, *, worktree: str, mode: Mode
     if request.kind == "read":
         return combine(judge_read(path, worktree=worktree, cwd=cwd) for path in request.paths or (".",))
     return judge_other_tool(request.tool)
+
+
+def _symlink_escape(request: ToolRequest, *, worktree: str) -> Decision | None:
+    """A command's ``paths`` are where its words really lead (the agent adapter follows symlinks): one that
+    leaves the worktree is denied, though the command line reads as if it stayed inside."""
+    outside = [p for p in request.paths if resolve_in_worktree(worktree, p, cwd=request.cwd) is None]
+    if not outside:
+        return None
+    rule = f"{OUTSIDE_WORKTREE} (through a symlink)"
+    return Decision(verdict=Verdict.DENY, rule=rule, reasons=(f"{rule}: {outside[0]}",))
 
 
 def shared_state_findings(policy: Policy, paths: Iterable[str]) -> tuple[Finding, ...]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable, Mapping
 
 from bot.domain.tool import ToolKind, ToolRequest
@@ -18,6 +19,8 @@ _COMMAND_TOOLS = frozenset({"Bash"})
 _WRITE_TOOLS = frozenset({"Edit", "Write", "MultiEdit", "NotebookEdit"})
 _READ_TOOLS = frozenset({"Read", "Grep", "Glob", "LS"})
 _PATH_KEYS = ("file_path", "notebook_path", "path")
+_WORD_BREAK = re.compile(r"[\s=;|&()<>]+")  # words of a command line, and what follows "=" in --opt=path
+_MAX_WORDS = 400
 
 
 def tool_kind(tool_name: str) -> ToolKind:
@@ -70,6 +73,22 @@ def _with_real_paths(
     return tuple(result)
 
 
+def command_symlink_escapes(command: str, cwd: str, resolve: Callable[[str], str] = os.path.realpath
+                            ) -> tuple[str, ...]:
+    """Where the relative path-like words of ``command`` really lead when a symlink inside ``cwd`` takes them
+    outside it (the policy reads a command line lexically; this gives it the real places too)."""
+    root = resolve(cwd)
+    escapes: list[str] = []
+    for word in _WORD_BREAK.split(command)[:_MAX_WORDS]:
+        word = word.strip("'\"`")
+        if not word or word.startswith(("/", "~", "$", "-")):
+            continue
+        real = resolve(os.path.normpath(os.path.join(cwd, word)))
+        if real != root and not real.startswith(root.rstrip("/") + "/") and real not in escapes:
+            escapes.append(real)
+    return tuple(escapes)
+
+
 def _json_copy(tool_input: Mapping[str, object]) -> dict[str, object]:
     copied = json.loads(json.dumps(dict(tool_input), default=str))
     return copied if isinstance(copied, dict) else {}
@@ -84,6 +103,9 @@ def tool_request(
 ) -> ToolRequest:
     """Build the request the core's policy judges. ``resolve`` follows symlinks (``os.path.realpath``)."""
     paths = _with_real_paths(tool_paths(tool_name, tool_input), cwd, resolve)
+    command = tool_command(tool_name, tool_input)
+    if command:
+        paths = command_symlink_escapes(command, cwd, resolve)
     return ToolRequest(
         kind=tool_kind(tool_name),
         tool=tool_name,
