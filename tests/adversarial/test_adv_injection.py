@@ -186,13 +186,19 @@ def test_file_tools_through_a_symlink_out_of_the_worktree_are_denied(worktree: P
     assert decision.verdict is Verdict.DENY, decision
 
 
-@pytest.mark.xfail(strict=True, reason="finding: shell commands are judged lexically; a symlink committed in the "
-                   "repository lets a command read or write outside the worktree (see the security report)")
-@pytest.mark.parametrize("line", ["echo key >> notes/authorized_keys", "cat notes/known_hosts"])
+@pytest.mark.parametrize("line", ["echo key >> notes/authorized_keys", "cat notes/known_hosts", "cat <shop/cfg.py",
+                                  "cp x up/outside/y", "tar czf out.tgz --directory=up/outside .", "ls notes"])
 def test_commands_through_a_symlink_out_of_the_worktree(worktree: Path, line: str) -> None:
     request = tool_request("Bash", {"command": line}, cwd=str(worktree))
     decision = classify(DEFAULT_POLICY, request, worktree=os.path.realpath(worktree), mode=Mode.PATCH)
-    assert decision.verdict >= Verdict.ASK, decision
+    assert decision.verdict is Verdict.DENY, decision
+
+
+@pytest.mark.parametrize("line", ["ls shop", "cat shop/missing.py", "pytest -q shop", "sed -i s/a/b/ shop/x.py",
+                                  "curl https://example.com/a/b", "python -m pytest --rootdir=."])
+def test_commands_that_stay_inside_are_not_flagged(worktree: Path, line: str) -> None:
+    request = tool_request("Bash", {"command": line}, cwd=str(worktree))
+    assert request.paths == (), request.paths
 
 
 # ----- branch names and titles from hostile text
