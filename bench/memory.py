@@ -59,6 +59,8 @@ async def run(*, smoke: bool) -> list[Figure]:
         Figure(benchmark="memory", name=f"after {lifecycles:,} lifecycles", value=after["rss_kib"] / mib,
                floor=idle["rss_kib"] / mib, unit="MiB", target="growth ≤ 10%", met=growth <= 0.10,
                note=f"growth {growth:+.1%} over idle; RSS at each quarter (MiB): "
-                    + ", ".join(f"{m / mib:.0f}" for m in after["marks_kib"]),
+                    + ", ".join(f"{m / mib:.0f}" for m in after["marks_kib"])
+                    + f"; Python objects {after['objects'] - idle['objects']:+,}, "
+                      f"allocated blocks {after['blocks'] - idle['blocks']:+,}",
                extra={"growth": round(growth, 4)}),
     ]

@@ -72,7 +72,8 @@ async def bot(slack_url: str, telegram_url: str, lifecycles: int) -> None:
     await slack.start()
     await telegram.start()
     await asyncio.sleep(2.0)  # a few long polls: idle
-    say(phase="idle", rss_kib=settled_rss(), modules=third_party_modules())
+    say(phase="idle", rss_kib=settled_rss(), modules=third_party_modules(), objects=len(gc.get_objects()),
+        blocks=sys.getallocatedblocks())
 
     changed = asyncio.Event()
 
@@ -105,7 +106,8 @@ async def bot(slack_url: str, telegram_url: str, lifecycles: int) -> None:
     await bench.core.bus.drain()
     await telegram.notifier.flush()
     await asyncio.sleep(1.0)
-    say(phase="after", rss_kib=settled_rss(), lifecycles=lifecycles, marks_kib=marks)
+    say(phase="after", rss_kib=settled_rss(), lifecycles=lifecycles, marks_kib=marks, objects=len(gc.get_objects()),
+        blocks=sys.getallocatedblocks())
     await bench.close(drain=1)
     await telegram.stop()
     await slack.stop()
