@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Callable, Mapping
 
+from adapters.agents.symlink import command_symlink_escapes
 from bot.domain.tool import ToolKind, ToolRequest
 
 __all__ = ["tool_command", "tool_kind", "tool_paths", "tool_request", "tool_subject"]
@@ -19,8 +19,6 @@ _COMMAND_TOOLS = frozenset({"Bash"})
 _WRITE_TOOLS = frozenset({"Edit", "Write", "MultiEdit", "NotebookEdit"})
 _READ_TOOLS = frozenset({"Read", "Grep", "Glob", "LS"})
 _PATH_KEYS = ("file_path", "notebook_path", "path")
-_WORD_BREAK = re.compile(r"[\s=;|&()<>]+")  # words of a command line, and what follows "=" in --opt=path
-_MAX_WORDS = 400
 
 
 def tool_kind(tool_name: str) -> ToolKind:
@@ -71,22 +69,6 @@ def _with_real_paths(
         if real != absolute and real not in result:
             result.append(real)
     return tuple(result)
-
-
-def command_symlink_escapes(command: str, cwd: str, resolve: Callable[[str], str] = os.path.realpath
-                            ) -> tuple[str, ...]:
-    """Where the relative path-like words of ``command`` really lead when a symlink inside ``cwd`` takes them
-    outside it (the policy reads a command line lexically; this gives it the real places too)."""
-    root = resolve(cwd)
-    escapes: list[str] = []
-    for word in _WORD_BREAK.split(command)[:_MAX_WORDS]:
-        word = word.strip("'\"`")
-        if not word or word.startswith(("/", "~", "$", "-")):
-            continue
-        real = resolve(os.path.normpath(os.path.join(cwd, word)))
-        if real != root and not real.startswith(root.rstrip("/") + "/") and real not in escapes:
-            escapes.append(real)
-    return tuple(escapes)
 
 
 def _json_copy(tool_input: Mapping[str, object]) -> dict[str, object]:

@@ -31,6 +31,7 @@ from adapters.agents.codex.protocol import (
     tool_request_from_approval,
     turn_end_from_notification,
 )
+from adapters.agents.symlink import command_symlink_escapes
 from bot.domain.agent import AgentEvent, AgentOutcome, AgentRunSpec, Permission, PermissionBehavior
 from bot.domain.tool import ToolRequest
 from bot.ports import AgentEventSink
@@ -73,8 +74,11 @@ def describe_idle(timeout: timedelta) -> str:
 
 
 def with_resolved_paths(request: ToolRequest, base: str) -> ToolRequest:
-    """Add ``os.path.realpath`` of each path that resolves (through a symlink) somewhere else."""
-    extra = []
+    """Add ``os.path.realpath`` of each path that resolves (through a symlink) somewhere else, and for a command
+    the real places outside the worktree its words reach through symlinks."""
+    extra: list[str] = []
+    if request.kind == "command" and request.command:  # where its words lead through symlinks, if outside
+        extra.extend(command_symlink_escapes(request.command, request.cwd or base))
     for path in request.paths:
         absolute = os.path.normpath(os.path.join(request.cwd or base, path))
         real = os.path.realpath(absolute)
