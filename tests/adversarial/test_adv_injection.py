@@ -261,3 +261,15 @@ def test_a_codex_patch_asking_for_a_write_root_outside_the_worktree_is_denied(me
     inside = codex.tool_request_from_approval(codex.ServerRequest(id=1, method=method, params={
         **params, "grantRoot": None}), started)
     assert verdict(inside) is Verdict.ALLOW
+
+
+def test_codex_commands_through_a_symlink_out_of_the_worktree_are_denied(worktree: Path) -> None:
+    from adapters.agents.codex.session import with_resolved_paths
+
+    line = "/bin/bash -lc 'echo k >> notes/authorized_keys'"
+    params: dict[str, object] = {"itemId": "i1", "command": line, "cwd": str(worktree)}
+    request = codex.tool_request_from_approval(codex.ServerRequest(id=1, method=codex.COMMAND_APPROVAL,
+                                                                   params=params), {})
+    request = with_resolved_paths(request, str(worktree))
+    decision = classify(DEFAULT_POLICY, request, worktree=os.path.realpath(worktree), mode=Mode.PATCH)
+    assert decision.verdict is Verdict.DENY, decision
