@@ -75,11 +75,12 @@ def make_shop(root: Path) -> Path:
 
 
 class AgentWatch:
-    """Polls /proc: every fake-claude process whose cwd is inside ``root``, and the most that were alive at
-    once for one worktree."""
+    """Polls /proc: every agent process (``marker`` in its command line) whose cwd is inside ``root``, and the
+    most that were alive at once for one worktree."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, marker: bytes = b"fake_claude") -> None:
         self.root = str(root)
+        self.marker = marker  # in the command line of an agent process
         self.most_at_once = 0
         self.seen: set[int] = set()
         self.overlaps: list[tuple[str, list[int]]] = []
@@ -104,7 +105,7 @@ class AgentWatch:
                 state = Path(f"/proc/{entry.name}/stat").read_text().rsplit(")", 1)[1].split()[0]
             except OSError:
                 continue
-            if state == "Z" or b"fake_claude" not in cmdline or not cwd.startswith(self.root + os.sep):
+            if state == "Z" or self.marker not in cmdline or not cwd.startswith(self.root + os.sep):
                 continue
             worktree = os.sep.join(cwd[len(self.root) + 1:].split(os.sep)[:2])  # <repo>/<hotfix dir>
             by_worktree.setdefault(worktree, []).append(int(entry.name))
@@ -202,7 +203,7 @@ def bot_env(tmp_path: Path, api: FakeBotApi, state: Path, config: Path) -> dict[
         "TELEGRAM_API_BASE_URL": api.base_url,
         "CLAUDE_CLI_PATH": str(wrapper),
         "FAKE_CLAUDE_PACE": "0.2",
-        "FAKE_CLAUDE_LINGER": "6",
+        "FAKE_CLAUDE_LINGER": "30",
         "PYTHONDONTWRITEBYTECODE": "1",
     })
     return env
@@ -240,7 +241,8 @@ async def make_world(tmp_path: Path) -> AsyncIterator[WorldFactory]:
             world.watch.stop()
             _write_wire_log(world.api, root / "wire.log")
             _kill_leftover_agents(world.watch)
-            await world.api.close()
+        # side by side: each close waits for the dead bots' long polls to time out
+        await asyncio.gather(*(world.api.close() for world, _root in made))
 
 
 @pytest.fixture

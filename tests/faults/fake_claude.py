@@ -12,10 +12,10 @@ Like the real CLI it keeps a session transcript (under ``$HOME/.fake-claude/``):
 repeat a step that it finished before the bot died. A denied command is not retried in that session.
 
 Crash behaviour on purpose: when its stdin closes while it waits for an answer (the bot was SIGKILLed), it
-lingers for ``FAKE_CLAUDE_LINGER`` seconds (default 6) with its cwd still in the worktree before it exits, like
-a CLI that is slow to notice its parent died. Only the bot's start-up reaper stops a second agent from working
-on the same worktree meanwhile. ``FAKE_CLAUDE_PACE`` (seconds, default 0.2) spaces the steps so that a kill can
-land between them.
+lingers for ``FAKE_CLAUDE_LINGER`` seconds (default 6; the tests use 30) with its cwd still in the worktree
+before it exits, like a CLI that is slow to notice its parent died. Only the bot's start-up reaper stops a
+second agent from working on the same worktree meanwhile. ``FAKE_CLAUDE_PACE`` (seconds, default 0.2) spaces
+the steps so that a kill can land between them.
 """
 
 from __future__ import annotations
