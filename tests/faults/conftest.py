@@ -95,20 +95,26 @@ class AgentWatch:
         self._thread.join()
 
     def agents(self) -> dict[str, list[int]]:
-        by_worktree: dict[str, list[int]] = {}
+        """Worktree -> the agents in it: processes whose parent is not itself one of them (an agent's own
+        children, such as a forked helper of the CLI, are part of that agent)."""
+        found: dict[int, tuple[str, int]] = {}  # pid -> (worktree, parent pid)
         for entry in os.scandir("/proc"):
             if not entry.name.isdigit():
                 continue
             try:
                 cwd = os.readlink(f"/proc/{entry.name}/cwd")
                 cmdline = Path(f"/proc/{entry.name}/cmdline").read_bytes()
-                state = Path(f"/proc/{entry.name}/stat").read_text().rsplit(")", 1)[1].split()[0]
+                stat = Path(f"/proc/{entry.name}/stat").read_text().rsplit(")", 1)[1].split()
             except OSError:
                 continue
-            if state == "Z" or self.marker not in cmdline or not cwd.startswith(self.root + os.sep):
+            if stat[0] == "Z" or self.marker not in cmdline or not cwd.startswith(self.root + os.sep):
                 continue
             worktree = os.sep.join(cwd[len(self.root) + 1:].split(os.sep)[:2])  # <repo>/<hotfix dir>
-            by_worktree.setdefault(worktree, []).append(int(entry.name))
+            found[int(entry.name)] = (worktree, int(stat[1]))
+        by_worktree: dict[str, list[int]] = {}
+        for pid, (worktree, parent) in found.items():
+            if parent not in found:
+                by_worktree.setdefault(worktree, []).append(pid)
         return by_worktree
 
     def _loop(self) -> None:
