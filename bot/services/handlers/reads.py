@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.domain.errors import Conflict
+from bot.domain.errors import Conflict, NotFound
 from bot.domain.hotfix import Hotfix
 from bot.domain.people import Action
 from bot.render.plain import card_as_text, log_text, queue_text
@@ -45,9 +45,19 @@ async def show_queue(cmd: ShowQueue, bus: MessageBus) -> Reply:
     return Reply(text=queue_text(hotfixes, freezes))
 
 
+async def _readable(bus: MessageBus, cmd: Command, number: int) -> Hotfix:
+    """The hotfix, once ``cmd.actor`` may read it; a refusal lands on that hotfix's audit trail too."""
+    try:
+        hotfix = bus.read(number)
+    except NotFound:
+        await require(bus, cmd, Action.READ)
+        raise
+    await require(bus, cmd, Action.READ, hotfix)
+    return hotfix
+
+
 async def show_status(cmd: ShowStatus, bus: MessageBus) -> Reply:
-    await require(bus, cmd, Action.READ)
-    hotfix = bus.read(cmd.hotfix_id)
+    hotfix = await _readable(bus, cmd, cmd.hotfix_id)
     card = status_card_for(bus, hotfix)
     return Reply(text=card_as_text(card, with_buttons=False), hotfix_id=hotfix.number)
 
@@ -57,7 +67,7 @@ async def show_diff(cmd: ShowDiff, bus: MessageBus) -> Reply:
 
 
 async def full_diff(bus: MessageBus, cmd: Command, hotfix: Hotfix) -> Reply:
-    await require(bus, cmd, Action.READ, None)
+    await require(bus, cmd, Action.READ, hotfix)
     if not hotfix.worktree or not hotfix.base_sha:
         raise Conflict(f"{hotfix.label} has no diff yet")
     diff = await bus.deps.workspace.diff(worktree=hotfix.worktree, base_sha=hotfix.base_sha)
@@ -69,8 +79,7 @@ async def full_diff(bus: MessageBus, cmd: Command, hotfix: Hotfix) -> Reply:
 
 
 async def show_log(cmd: ShowLog, bus: MessageBus) -> Reply:
-    await require(bus, cmd, Action.READ)
-    hotfix = bus.read(cmd.hotfix_id)
+    hotfix = await _readable(bus, cmd, cmd.hotfix_id)
     text = log_text(hotfix)
     if len(text) <= MAX_LOG_CHARS:
         return Reply(text=text, hotfix_id=hotfix.number)
