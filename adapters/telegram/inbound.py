@@ -55,7 +55,10 @@ def _text_after_command(message: Message) -> str:
     text = message.text or ""
     for entity in message.entities:
         if entity.type == MessageEntity.BOT_COMMAND and entity.offset == 0:
-            command = message.parse_entity(entity)
+            try:  # an entity that does not fit the text (half a surrogate pair, a lone surrogate…)
+                command = message.parse_entity(entity)
+            except (RuntimeError, UnicodeError, IndexError):
+                return text  # the grammar strips a leading /hotfix itself
             return text[len(command) :]
     return text
 
