@@ -156,7 +156,10 @@ class VerificationResult:
 
 
 class Verifier(Protocol):
-    async def verify(self, *, worktree: str, command: str, timeout: timedelta) -> VerificationResult: ...
+    async def verify(self, *, worktree: str, command: str, timeout: timedelta, shell: bool = False
+                     ) -> VerificationResult:
+        """Run ``command`` in the worktree: an argv list, or ``sh -c`` only when the reviewed policy says so."""
+        ...
 
 
 class Scheduler(Protocol):

@@ -269,7 +269,8 @@ class RunManager:
             if verify_in_state:
                 await self._if(hotfix.number, lambda h: h.begin_verify(at=self.deps.clock.now(), command=command))
             result = await self.deps.verifier.verify(worktree=hotfix.worktree, command=command,
-                                                     timeout=timedelta(seconds=policy.test_timeout_seconds))
+                                                     timeout=timedelta(seconds=policy.test_timeout_seconds),
+                                                     shell=policy.shell_test_command)
             verification = Verification(command=command, exit_code=result.exit_code,
                                         summary=redact(result.summary), output_tail=redact(result.output_tail))
         kind = None if diff.is_empty else (ApprovalKind.ESCALATION if findings else ApprovalKind.SHIP)

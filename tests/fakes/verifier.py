@@ -33,12 +33,15 @@ class FakeVerifier:
         self._script = list(results)
         self.default = default or ScriptedResult()
         self.calls: list[VerifyCall] = []
+        self.shells: list[bool] = []
         self.gate: asyncio.Event | None = None
 
     def script(self, *, exit_code: int | None = 0, summary: str = "exit 0", output_tail: str = "") -> None:
         self._script.append(ScriptedResult(exit_code=exit_code, summary=summary, output_tail=output_tail))
 
-    async def verify(self, *, worktree: str, command: str, timeout: timedelta) -> VerificationResult:
+    async def verify(self, *, worktree: str, command: str, timeout: timedelta, shell: bool = False
+                     ) -> VerificationResult:
+        self.shells.append(shell)
         self.calls.append(VerifyCall(worktree=worktree, command=command, timeout=timeout))
         if self.gate is not None:
             await self.gate.wait()

@@ -300,3 +300,15 @@ async def test_on_approve_leave_keeps_the_change_uncommitted(world: World) -> No
     reply = await world.press("Approve", "telegram:222", card_prefix="review:")
     assert reply.ok and "uncommitted" in reply.text
     assert not world.workspace.commits and world.hotfix().state is State.SHIPPED
+
+
+async def test_a_shell_test_command_only_when_the_policy_says_so(world: World) -> None:
+    from tests.unit.conftest import BASE_FILES
+
+    world.agent.on_allow = writes(world, {FIX: FIXED})
+    world.agent.scripts = [[edit(FIX)], [edit(FIX)]]
+    await world.say("/hotfix checkout webhook returns 500 on empty payload")
+    world.workspace.set_base(REPO_PATH, {**BASE_FILES, ".hotfix.toml":
+                                         'test_command = "pytest -q && ./smoke.sh"\nshell_test_command = true\n'})
+    await world.say("/hotfix login page returns 500 for everyone")
+    assert world.verifier.shells == [False, True]
