@@ -112,6 +112,9 @@ def commit_exact(*, worktree: str, expected_sha256: str, base_sha: str, message:
             raise DiffChangedError(expected_sha256=expected_sha256, actual_sha256=snap.sha256)
         if not snap.text:
             raise NothingToCommitError("there is nothing to commit: the diff is empty")
+        landed = _already_landed(cli, snap, message)
+        if landed is not None:  # the bot died after moving the branch and before recording it: land once
+            return landed
         commit = _commit_tree(cli, snap, base_sha, message)
         os.replace(snap.scratch_index, snap.worktree_index)  # the worktree's index now matches the commit
         return commit
@@ -127,6 +130,16 @@ def _commit_tree(cli: GitCli, snap: Snapshot, base_sha: str, message: str) -> st
     commit = cli.run("commit-tree", snap.tree, "-p", parent, "-m", message, env=_identity(cli), what="git commit")
     cli.run("update-ref", "-m", "hotfix-bot: commit approved diff", branch_ref, commit, head, what="git update-ref")
     return commit
+
+
+def _already_landed(cli: GitCli, snap: Snapshot, message: str) -> str | None:
+    """HEAD, when it already is this very commit: the approved tree with the same message."""
+    _branch_ref, head = _branch_and_head(cli)
+    head_tree = cli.run("rev-parse", "--verify", f"{head}^{{tree}}", what="git rev-parse")
+    if head_tree != snap.tree:
+        return None
+    body = cli.run("log", "-1", "--format=%B", head, what="git log")
+    return head if body.strip() == message.replace("\0", "").strip() else None
 
 
 def _branch_and_head(cli: GitCli) -> tuple[str, str]:

@@ -544,3 +544,17 @@ def test_ssh_never_prompts_unless_the_user_chose_an_ssh_command(
     git(repos.checkout, "config", "--unset", "core.sshCommand")
     monkeypatch.setenv("GIT_SSH_COMMAND", "ssh -F /etc/bot-ssh")
     assert cli.network_env() == {}
+
+
+async def test_landing_the_same_approved_diff_twice_commits_once(workspace: GitWorkspace, repos: Repos) -> None:
+    """A bot killed after the branch moved lands the approval again at start: the commit is not repeated."""
+    info = await _create(workspace, repos)
+    (Path(info.path) / "README.md").write_text("# shop, fixed\n")
+    approved = await workspace.diff(worktree=info.path, base_sha=info.base_sha)
+    message = "HF-7: fix\n\nApproved-by: slack:U2\n"
+    first = await workspace.commit(worktree=info.path, expected_sha256=approved.sha256, base_sha=info.base_sha,
+                                   message=message)
+    again = await workspace.commit(worktree=info.path, expected_sha256=approved.sha256, base_sha=info.base_sha,
+                                   message=message)
+    assert again == first
+    assert git(info.path, "rev-list", "--count", f"{info.base_sha}..HEAD") == "1"
