@@ -198,6 +198,7 @@ class RunManager:
         if hotfix.worktree:
             return await self._if(hotfix.number, lambda h: h.resume_turn(at=now()), states=(State.QUEUED,))
         try:
+            await self._reclaim_orphan(hotfix, repo)
             info = await self.deps.workspace.create(repo_path=repo.path, base_branch=repo.base_branch,
                                                     number=hotfix.number, slug=slugify(hotfix.title),
                                                     root=self.deps.config.worktree_root(repo.name))
@@ -210,6 +211,17 @@ class RunManager:
         return await self._if(hotfix.number, lambda h: h.start(at=now(), branch=info.branch, worktree=info.path,
                                                                base_sha=info.base_sha, base_note=note),
                               states=(State.QUEUED,))
+
+    async def _reclaim_orphan(self, hotfix: Hotfix, repo: RepoConfig) -> None:
+        """The worktree (``HF-<n>``) and branch this hotfix's own first start created just before the bot died,
+        before they were recorded, are removed so the start can create them again. Nothing was recorded in
+        them and no agent ran there (a run starts only after its worktree is recorded)."""
+        mine = [p for p in self.orphans if p.rstrip("/").split("/")[-2:] == [repo.name, f"HF-{hotfix.number}"]]
+        for path in mine:
+            log.warning("%s: removing the worktree its first start left unrecorded", hotfix.hid)
+            await self.deps.workspace.remove(repo_path=repo.path, worktree=path,
+                                             branch=f"hotfix/{hotfix.number}-{slugify(hotfix.title)}")
+            self.orphans.remove(path)
 
     async def _run(self, number: int, runner: AgentRunner, spec: AgentRunSpec, policy: Policy) -> None:
         sink = RunSink(self, number, spec, policy)
