@@ -61,6 +61,7 @@ async def run(*, smoke: bool) -> list[Figure]:
                note=f"growth {growth:+.1%} over idle; RSS at each quarter (MiB): "
                     + ", ".join(f"{m / mib:.0f}" for m in after["marks_kib"])
                     + f"; Python objects {after['objects'] - idle['objects']:+,}, "
-                      f"allocated blocks {after['blocks'] - idle['blocks']:+,}",
+                      f"allocated blocks {after['blocks'] - idle['blocks']:+,}; RSS parts (KiB) "
+                    + ", ".join(f"{k} {after['parts'][k] - idle['parts'].get(k, 0):+,}" for k in after["parts"]),
                extra={"growth": round(growth, 4)}),
     ]

@@ -30,6 +30,16 @@ def rss_kib() -> int:
     raise RuntimeError("no VmRSS in /proc/self/status")
 
 
+def rss_parts() -> dict[str, int]:
+    """RssAnon (heap), RssFile (mapped files), RssShmem (shared memory) in KiB."""
+    parts = {}
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(("RssAnon:", "RssFile:", "RssShmem:")):
+            key, value = line.split(":", 1)
+            parts[key] = int(value.split()[0])
+    return parts
+
+
 def settled_rss() -> int:
     gc.collect()
     return rss_kib()
@@ -73,7 +83,7 @@ async def bot(slack_url: str, telegram_url: str, lifecycles: int) -> None:
     await telegram.start()
     await asyncio.sleep(2.0)  # a few long polls: idle
     say(phase="idle", rss_kib=settled_rss(), modules=third_party_modules(), objects=len(gc.get_objects()),
-        blocks=sys.getallocatedblocks())
+        blocks=sys.getallocatedblocks(), parts=rss_parts())
 
     changed = asyncio.Event()
 
@@ -107,7 +117,7 @@ async def bot(slack_url: str, telegram_url: str, lifecycles: int) -> None:
     await telegram.notifier.flush()
     await asyncio.sleep(1.0)
     say(phase="after", rss_kib=settled_rss(), lifecycles=lifecycles, marks_kib=marks, objects=len(gc.get_objects()),
-        blocks=sys.getallocatedblocks())
+        blocks=sys.getallocatedblocks(), parts=rss_parts())
     await bench.close(drain=1)
     await telegram.stop()
     await slack.stop()
