@@ -12,7 +12,7 @@ from tests.faults.conftest import FaultWorld
 from tests.faults.flow_check import assert_flow_complete, eventually
 from tests.faults.oncall import OnCall
 
-pytestmark = pytest.mark.agent
+pytestmark = [pytest.mark.agent, pytest.mark.timeout(300)]
 
 DESCRIPTION = "the checkout total is wrong: add() subtracts"
 OFFLINE_SECONDS = 20  # longer than a post's retry budget (5 tries, backoff from 0.5 s doubling)

@@ -27,7 +27,7 @@ if str(MODEL_SERVER) not in sys.path:
 
 from claude_model_server import Reply, ScriptedModel, text, tool  # noqa: E402
 
-pytestmark = [pytest.mark.agent,
+pytestmark = [pytest.mark.agent, pytest.mark.timeout(300),
               pytest.mark.skipif(bundled_cli_path() is None, reason="claude-agent-sdk wheel without the bundled CLI")]
 
 DESCRIPTION = "the checkout total is wrong: add() subtracts"

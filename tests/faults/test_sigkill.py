@@ -20,7 +20,7 @@ from tests.faults.conftest import FaultWorld, WorldFactory
 from tests.faults.flow_check import assert_flow_complete
 from tests.faults.oncall import OnCall
 
-pytestmark = pytest.mark.agent
+pytestmark = [pytest.mark.agent, pytest.mark.timeout(300)]  # flows side by side on a loaded machine
 
 DESCRIPTION = "the checkout total is wrong: add() subtracts"
 SEED_BATCHES = ((0, 1, 2, 3, 4), (5, 6, 7, 8))  # 16 seeded kills, every stage at least once
