@@ -176,7 +176,8 @@ def review_card(h: Hotfix, ctx: CardContext, *, excerpt: str, stat: str) -> Card
     body: list[str] = []
     if h.report:
         heading = {Mode.PATCH: "Manual verification:", Mode.DIAGNOSE: "Findings:", Mode.PLAN: "Plan:"}[h.mode]
-        body.append(heading)
+        if heading.lower() not in h.report.lower():  # agents told to end with these steps often name them
+            body.append(heading)
         body.append(truncate_lines(truncate(redact(h.report), 1200), 20))
     if h.verification and h.verification.exit_code != 0 and h.verification.output_tail:
         body.append("Test output (tail):\n" + truncate_lines(redact(h.verification.output_tail), 8))
