@@ -77,7 +77,9 @@ def snapshot(cli: GitCli, base_sha: str) -> Snapshot:
     worktree_index = cli.run("rev-parse", "--path-format=absolute", "--git-path", "index", what="git rev-parse")
     scratch = worktree_index + ".hotfix-bot"
     if os.path.exists(worktree_index):
-        shutil.copyfile(worktree_index, scratch)  # keeps git's stat cache: fast on big trees
+        # copy2 keeps the index's mtime: git's stat cache stays fast on big trees, and entries written in the
+        # same second as the index stay "racily clean" (re-read), so a same-size edit of that second is seen
+        shutil.copy2(worktree_index, scratch)
     env = {"GIT_INDEX_FILE": scratch}
     _stage_everything(cli, env)
     tree = cli.run("write-tree", env=env, what="git write-tree")

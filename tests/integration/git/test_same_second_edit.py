@@ -3,7 +3,7 @@ review card missed it in 8 of 20 runs): a same-size edit made in the second the 
 is missing from the bot's diff once that second has passed. The git adapter stages into a copy of the
 worktree's index made with ``shutil.copyfile``, which gives the copy a new mtime, so git no longer treats the
 same-second ("racily clean") entries as suspect and trusts their stat data. ``shutil.copy2`` (keep the
-index's mtime) fixes it (0 of 20). Strict xfail: it fails once the adapter is fixed, so the marker goes."""
+index's mtime) fixed it (0 of 20)."""
 
 from __future__ import annotations
 
@@ -14,11 +14,9 @@ from pathlib import Path
 import pytest
 
 from adapters.git import GitWorkspace
+from tests.integration.git.gitrepo import git
 
-from .conftest import git
 
-
-@pytest.mark.xfail(strict=True, reason="adapters/git/change.py snapshot(): shutil.copyfile drops the index mtime")
 async def test_a_same_size_edit_in_the_second_the_worktree_was_made_is_in_the_diff(tmp_path: Path) -> None:
     repo = tmp_path / "shop"
     repo.mkdir()
