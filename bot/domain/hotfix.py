@@ -214,8 +214,11 @@ class Hotfix:
             self._move(State.RUNNING, at=at, actor="bot", detail="approval answered")
         return approval
 
-    def cancel_pending(self, *, at: datetime, actor: str, note: str) -> None:
+    def cancel_pending(self, *, at: datetime, actor: str, note: str, keep_run: str | None = None) -> None:
+        """Cancel pending approvals (``keep_run``: except those bound to that agent run)."""
         for approval in self.pending_approvals():
+            if keep_run is not None and approval.extra.get("run") == keep_run:
+                continue
             approval.decide(state=ApprovalState.CANCELLED, actor=actor, at=at, note=note)
             self.events.append(ApprovalDecided(number=self.number, approval_id=approval.id))
 
@@ -248,6 +251,7 @@ class Hotfix:
         self.events.append(ReviewReady(number=self.number))
 
     def ship(self, *, at: datetime, actor: str, detail: str) -> None:
+        self.last_action = f"shipped: {detail}"
         self._move(State.SHIPPED, at=at, actor=actor, detail=detail)
 
     def requeue(self, *, at: datetime, actor: str, prompt: str, detail: str, mode: Mode | None = None,
@@ -263,14 +267,17 @@ class Hotfix:
 
     def stop(self, *, at: datetime, actor: str) -> None:
         self.cancel_pending(at=at, actor=actor, note="stopped")
+        self.last_action = f"stopped by {actor}"
         self._move(State.STOPPED, at=at, actor=actor, detail="stopped")
 
     def discard(self, *, at: datetime, actor: str, detail: str) -> None:
         self.cancel_pending(at=at, actor=actor, note="discarded")
+        self.last_action = detail
         self._move(State.DISCARDED, at=at, actor=actor, detail=detail)
 
     def fail(self, *, at: datetime, reason: str) -> None:
         self.failure_reason = reason
+        self.last_action = "failed"
         self.cancel_pending(at=at, actor="bot", note="run failed")
         self._move(State.FAILED, at=at, actor="bot", detail=reason)
 

@@ -253,6 +253,9 @@ class RunManager:
             return
         if not await sink.pass_scope_gate():
             return
+        # approvals from before a restart that the resumed agent did not ask for again
+        await self._if(number, lambda h: h.cancel_pending(at=now(), actor="bot", keep_run=sink.run_id,
+                                                          note="the resumed agent did not ask for this again"))
         hotfix = self.bus.read(number)
         if hotfix.mode is not Mode.PATCH:
             await self._if(number, lambda h: h.enter_review(at=now(), report=redact(outcome.final_text), diff=None,

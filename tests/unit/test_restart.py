@@ -99,3 +99,14 @@ async def test_orphaned_worktrees_are_found_at_start(world: World) -> None:
     await crash(world)
     world2 = await restart(world, FakeAgentRunner())
     assert world2.core.runs.orphans == ["/state/worktrees/shop/HF-9"]
+
+
+async def test_an_approval_the_resumed_agent_does_not_ask_for_again_is_cancelled(world: World) -> None:
+    world.agent.scripts = [[cmd("make build")]]
+    await world.say("/hotfix checkout returns 502 for all users")
+    await crash(world)
+    world2 = await restart(world, FakeAgentRunner(scripts=[[cmd("ls")]]))
+    h = world2.hotfix()
+    assert h.state is State.REVIEW
+    assert h.approvals[0].state is ApprovalState.CANCELLED and "did not ask" in h.approvals[0].note
+    assert not world2.notifier.latest("approval:").buttons
