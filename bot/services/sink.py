@@ -203,19 +203,24 @@ def _gist(text: str) -> str:
     return f"{head.strip()} {lines[-1].strip() if lines else ''}".strip()
 
 
+_TOOL_WORDS = {"Bash": "command", "commandExecution": "command", "fileChange": "edit", "Edit": "edit",
+               "MultiEdit": "edit", "Write": "write", "Read": "read", "Grep": "search", "Glob": "search"}
+
+
 def _describe(event: AgentEvent, worktree: str) -> str | None:
     text = one_line(redact(_gist(_in_repo(event.text, worktree))), 140) if event.text else ""
+    tool = _TOOL_WORDS.get(event.tool or "", event.tool or "tool")
     match event.kind:
         case "started":
             return "agent started"
         case "said":
             return f"said: {text}" if text else None
         case "tool_requested":
-            return f"wants {event.tool}: {text}" if text else f"wants {event.tool}"
+            return f"wants {tool}: {text}" if text else f"wants {tool}"
         case "tool_ran":
-            return f"ran {event.tool}" + (f": {text}" if text else "")
+            return f"{tool} done" + (f": {text}" if text else "")
         case "tool_failed":
-            return f"{event.tool} failed" + (f": {text}" if text else "")
+            return f"{tool} failed" + (f": {text}" if text else "")
         case "files_changed":
             paths = [_in_repo(p, worktree) for p in event.paths]
             return "edited " + ", ".join(paths[:3]) + (" …" if len(paths) > 3 else "")
