@@ -73,22 +73,23 @@ class SqlHotfixRepository:
              since: datetime | None = None) -> builtins.list[Hotfix]:
         """Hotfixes with their approvals, in three queries, for reading: their audit trails are not loaded and
         they are never written back (change a hotfix through ``get``)."""
-        query = select(HotfixRow).order_by(col(HotfixRow.number))
+        filters = []
         if since is not None:
-            query = query.where(col(HotfixRow.created_at) >= since)
+            filters.append(col(HotfixRow.created_at) >= since)
         if states is not None:
-            query = query.where(col(HotfixRow.state).in_([s.value for s in states]))
+            filters.append(col(HotfixRow.state).in_(sorted(s.value for s in states)))
         if repo is not None:
-            query = query.where(HotfixRow.repo == repo)
-        found = self.session.exec(query).all()
+            filters.append(col(HotfixRow.repo) == repo)
+        found = self.session.exec(select(HotfixRow).where(*filters).order_by(col(HotfixRow.number))).all()
         rows = [r for r in found if r.number not in self.seen]
-        numbers = [r.number for r in rows]
         approvals: dict[int, list[ApprovalRow]] = {}
         counts: dict[int, int] = {}
-        if numbers:
+        if rows:
+            # a sub-select of the same filters, not IN (?, ?, …): one cached statement whatever the count
+            numbers = sa_select(col(HotfixRow.number)).where(*filters).scalar_subquery()
             for a in self.session.exec(select(ApprovalRow).where(col(ApprovalRow.hotfix_number).in_(numbers))):
                 approvals.setdefault(a.hotfix_number, []).append(a)
-            counted = select(AuditRow.hotfix_number, func.count()).where(
+            counted = sa_select(col(AuditRow.hotfix_number), func.count()).where(
                 col(AuditRow.hotfix_number).in_(numbers)).group_by(col(AuditRow.hotfix_number))
             counts = {number: count for number, count in self.session.execute(counted).all()}
         for row in rows:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol, TypeVar
 
@@ -78,7 +79,7 @@ class MessageBus:
         self._handlers = handlers
         self._event_handlers: list[EventHandler] = []
         self._queue: asyncio.Queue[DomainEvent] = asyncio.Queue()
-        self._locks: dict[int, asyncio.Lock] = {}
+        self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
         self._worker: asyncio.Task[None] | None = None
         self.runs: RunControl = _NoRuns()
 
@@ -116,7 +117,11 @@ class MessageBus:
 
     # ----- units of work
     def lock(self, number: int) -> asyncio.Lock:
-        return self._locks.setdefault(number, asyncio.Lock())
+        """One lock per hotfix while anyone holds or waits for it (then it is forgotten)."""
+        lock = self._locks.get(number)
+        if lock is None:
+            lock = self._locks[number] = asyncio.Lock()
+        return lock
 
     async def mutate(self, number: int, change: Callable[[Hotfix, UnitOfWork], T]) -> T:
         """Load hotfix ``number``, apply ``change``, commit, then queue its events. Serialised per hotfix in

@@ -31,6 +31,7 @@ from bot.services.bus import MessageBus
 __all__ = ["CardPublisher", "card_context", "status_card_for"]
 
 log = logging.getLogger(__name__)
+NOISE_MEMORY = 200  # warnings already sent to the triage owner, remembered to avoid repeating them
 RUNTIME_KINDS = (ApprovalKind.COMMAND, ApprovalKind.ESCALATION, ApprovalKind.SCOPE)
 RECONCILE_ENDED_WITHIN = timedelta(days=1)
 REDELIVER_FIRST_WAIT = 2.0  # seconds
@@ -253,6 +254,8 @@ class CardPublisher:
         owner = self.bus.deps.config.people.triage_owner
         warnings = self._noise(with_files=with_files)
         if owner and warnings and not set(warnings) <= self._noise_sent:
+            if len(self._noise_sent) > NOISE_MEMORY:
+                self._noise_sent.clear()
             self._noise_sent |= set(warnings)
             await self._safe_reply(ConversationRef.parse(owner), "Hotfix queue noise: " + "; ".join(warnings))
 
