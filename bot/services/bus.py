@@ -12,6 +12,7 @@ import logging
 import secrets
 import weakref
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
 from bot.domain.agent import Permission
@@ -82,6 +83,7 @@ class MessageBus:
         self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
         self._worker: asyncio.Task[None] | None = None
         self.runs: RunControl = _NoRuns()
+        self.recent_refusals: dict[tuple[str, int, str], datetime] = {}  # see handlers.guard
 
     # ----- wiring
     def subscribe(self, handler: EventHandler) -> None:

@@ -114,7 +114,8 @@ async def test_command_approval_matrix_through_telegram(tg: TgWorld) -> None:
         assert refused(await tg.press(approval, "Stop", who)), who
     h = tg.core.hotfix()
     assert h.state is State.AWAITING_APPROVAL and h.approvals[0].pending and not tg.core.agent.answers
-    assert sum(e.kind == "refused" for e in h.audit) == 15
+    # 16 refusals; the stranger's Approve and Deny are one refusal within a minute and recorded once
+    assert sum(e.kind == "refused" for e in h.audit) == 14
     await tg.press(approval, "Approve", APPROVER)
     assert tg.core.agent.answers == [("make build", PermissionBehavior.ALLOW)]
     replay = await tg.press_data(approval, tg.buttons(approval)["Approve"], APPROVER)  # the old keyboard

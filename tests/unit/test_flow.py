@@ -312,3 +312,17 @@ async def test_a_shell_test_command_only_when_the_policy_says_so(world: World) -
                                          'test_command = "pytest -q && ./smoke.sh"\nshell_test_command = true\n'})
     await world.say("/hotfix login page returns 500 for everyone")
     assert world.verifier.shells == [False, True]
+
+
+async def test_a_refusal_in_a_loop_is_audited_once_a_minute(world: World) -> None:
+    from datetime import timedelta
+
+    world.agent.scripts = [[cmd("make build")]]
+    await world.say("/hotfix checkout returns 502 for all users")
+    for _ in range(5):
+        assert not (await world.press("Approve", "telegram:999")).ok
+    audited = [e for e in world.hotfix().audit if e.kind == "refused" and e.actor == "telegram:999"]
+    assert len(audited) == 1
+    world.clock.advance(timedelta(minutes=2))
+    assert not (await world.press("Approve", "telegram:999")).ok
+    assert len([e for e in world.hotfix().audit if e.kind == "refused" and e.actor == "telegram:999"]) == 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from bot.domain.errors import NotAllowed
 from bot.domain.hotfix import Hotfix
@@ -26,6 +27,27 @@ _WHO = {
 }
 
 
+REPEAT_WINDOW = timedelta(minutes=1)
+
+
+def _worth_recording(bus: MessageBus, actor: str, number: int, action: Action) -> bool:
+    """Refusals of configured people are always on the hotfix's audit trail. The same refusal of an outsider
+    on the same hotfix is written there once a minute (every one is still logged), so a stranger pressing a
+    button in a loop cannot grow the database without bound."""
+    if bus.deps.config.people.is_known(actor):
+        return True
+    now = bus.deps.clock.now()
+    recent = bus.recent_refusals
+    key = (actor, number, action.value)
+    last = recent.get(key)
+    if last is not None and now - last < REPEAT_WINDOW:
+        return False
+    if len(recent) > 10_000:
+        recent.clear()
+    recent[key] = now
+    return True
+
+
 async def require(bus: MessageBus, cmd: Command, action: Action, hotfix: Hotfix | None = None) -> None:
     """Raise NotAllowed (a one-line reason) unless ``cmd.actor`` may do ``action``; audit the refusal."""
     people = bus.deps.config.people
@@ -36,7 +58,7 @@ async def require(bus: MessageBus, cmd: Command, action: Action, hotfix: Hotfix 
     where = f" {hotfix.label}" if hotfix else ""
     reason = f"Not allowed{where}: {who}."
     log.info("refused %s for %s%s", action.value, cmd.actor, where)
-    if hotfix is not None:
+    if hotfix is not None and _worth_recording(bus, cmd.actor, hotfix.number, action):
         detail = f"{action.value} refused for {cmd.actor}"
 
         def record(h: Hotfix, _uow: object) -> None:
