@@ -15,6 +15,7 @@ import os
 import re
 import shlex
 import signal
+import tempfile
 from collections.abc import Mapping
 from datetime import timedelta
 
@@ -62,6 +63,14 @@ class SubprocessVerifier:
             return _not_run(command, "no test command")
         if not os.path.isdir(worktree):
             return _not_run(command, "the worktree is missing")
+        with tempfile.TemporaryDirectory(prefix="hotfix-verify-") as cache:
+            return await self._run(argv, command, worktree, timeout, cache)
+
+    async def _run(self, argv: list[str], command: str, worktree: str, timeout: timedelta, cache: str
+                   ) -> VerificationResult:
+        # Python caches go to a fresh folder: the agent's own earlier runs cannot leave a stale .pyc (same second,
+        # same size) that the verification would trust, and none land in the worktree's diff.
+        env = {**(self._env if self._env is not None else scrubbed_environment()), "PYTHONPYCACHEPREFIX": cache}
         try:
             process = await asyncio.create_subprocess_exec(
                 *argv,
@@ -70,7 +79,7 @@ class SubprocessVerifier:
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.STDOUT,
                 start_new_session=True,
-                env=self._env if self._env is not None else scrubbed_environment(),
+                env=env,
             )
         except FileNotFoundError:
             return _not_run(command, f"command not found: {_program(argv[0])}")
