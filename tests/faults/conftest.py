@@ -209,7 +209,7 @@ def bot_env(tmp_path: Path, api: FakeBotApi, state: Path, config: Path) -> dict[
         "TELEGRAM_API_BASE_URL": api.base_url,
         "CLAUDE_CLI_PATH": str(wrapper),
         "FAKE_CLAUDE_PACE": "0.2",
-        "FAKE_CLAUDE_LINGER": "30",
+        "FAKE_CLAUDE_LINGER": "12",
         "PYTHONDONTWRITEBYTECODE": "1",
     })
     return env
