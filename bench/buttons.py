@@ -27,8 +27,8 @@ from typing import Any
 
 import aiohttp
 
-from adapters.agents.claude.process import descendants, is_alive
 from adapters.agents.claude.runner import ClaudeCodeRunner, bundled_cli_path
+from adapters.agents.process import descendants, is_alive
 from adapters.git import GitWorkspace
 from adapters.slack.app import EVENTS_PATH, SlackAdapter
 from bench.figure import Figure, percentile

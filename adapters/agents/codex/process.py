@@ -11,11 +11,9 @@ import contextlib
 from collections import deque
 from collections.abc import Mapping, Sequence
 
-from adapters.agents.process import ProcessTree, descendants
+from adapters.agents.process import ProcessTree
 
-# ``descendants`` is re-exported only for callers that still import it from here (tests/e2e/conftest.py);
-# new code imports it from adapters.agents.process.
-__all__ = ["STREAM_LIMIT", "AppServerProcess", "descendants", "spawn_app_server"]
+__all__ = ["STREAM_LIMIT", "AppServerProcess", "spawn_app_server"]
 
 STREAM_LIMIT = 64 * 1024 * 1024  # longest stdout line we accept; codex sends whole command outputs in one line
 _STDERR_TAIL_LINES = 20
