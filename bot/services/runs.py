@@ -109,7 +109,8 @@ class RunManager:
     # ----- lifecycle
     async def on_event(self, event: DomainEvent) -> None:
         if isinstance(event, StateChanged) and (event.new is State.QUEUED or event.old in ACTIVE_STATES):
-            self._held.discard(event.number) if event.new is State.QUEUED else None
+            if event.new is State.QUEUED:
+                self._held.discard(event.number)
             await self.dispatch()
 
     async def recover(self) -> None:
@@ -266,20 +267,22 @@ class RunManager:
             noted = replace(hotfix, report=redact(outcome.final_text), verification=verification)
             await self.deps.workspace.append_file(worktree=hotfix.worktree, path=hotfix.lane_path,
                                                   text=outcome_notes(noted, outcome="ready for review"))
-            summary, _v, kind = await self._review_material(hotfix, replace_policy_without_tests(policy))
+            summary, _v, kind = await self._review_material(hotfix, policy, verify=False)
         await self._if(number, lambda h: h.enter_review(at=now(), report=redact(outcome.final_text), diff=summary,
                                                         verification=verification, approval_kind=kind),
                        states=(State.RUNNING, State.VERIFYING))
 
-    async def _review_material(self, hotfix: Hotfix, policy: Policy, *, verify_in_state: bool = False
+    async def _review_material(self, hotfix: Hotfix, policy: Policy, *, verify: bool = True,
+                               verify_in_state: bool = False
                                ) -> tuple[DiffSummary, Verification | None, ApprovalKind | None]:
+        """The diff, its shared-state findings and (``verify``) the repository's focused test run."""
         assert hotfix.worktree and hotfix.base_sha
         diff = await self.deps.workspace.diff(worktree=hotfix.worktree, base_sha=hotfix.base_sha)
         findings = tuple(f"shared state: {f.path} ({f.rule})" for f in shared_state_findings(policy, diff.paths))
         summary = DiffSummary(sha256=diff.sha256, files=len(diff.files), added=diff.added, removed=diff.removed,
                               paths=diff.paths, findings=findings)
         verification = None
-        if policy.test_command and not diff.is_empty:
+        if verify and policy.test_command and not diff.is_empty:
             command = policy.test_command
             if verify_in_state:
                 await self._if(hotfix.number, lambda h: h.begin_verify(at=self.deps.clock.now(), command=command))
@@ -301,8 +304,3 @@ class RunManager:
             return h
 
         return await self.bus.mutate(number, guarded)
-
-
-def replace_policy_without_tests(policy: Policy) -> Policy:
-    """The same policy without a test command (re-diffing after the file lane's notes must not re-verify)."""
-    return replace(policy, test_command=None)
