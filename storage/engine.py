@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -46,8 +45,3 @@ def migrate(engine: Engine) -> None:
 
 def redacted_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
-
-
-def sqlite_path_exists(url: str) -> bool:
-    parsed = make_url(url)
-    return bool(parsed.database) and os.path.exists(str(parsed.database))

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from bot.domain.approval import Approval
 from bot.domain.hotfix import Hotfix
-from bot.domain.values import ApprovalKind, ApprovalState, Mode, State
+from bot.domain.values import ApprovalKind, Mode, State
 from bot.render.card import Button, Card, Field
 from bot.render.redact import redact
 from bot.render.text import one_line, truncate, truncate_lines
@@ -206,7 +206,3 @@ def review_card(h: Hotfix, ctx: CardContext, *, excerpt: str, stat: str) -> Card
                 fields=tuple(fields), body=findings + tuple(body), blocker=blocker,
                 code=excerpt if h.mode is Mode.PATCH and excerpt else None, code_label="diff",
                 buttons=tuple(buttons) if h.state is State.REVIEW else (), decided=decided)
-
-
-def decided_state(a: Approval) -> bool:
-    return a.state is not ApprovalState.PENDING
